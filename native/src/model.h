@@ -1,0 +1,53 @@
+/* model.h: the GPT-2 model as the engine sees it inside. Parameters live in one contiguous block
+ * in llm.c's order, so optimizer, checkpoints and exporters treat them as one array. */
+#ifndef SL_MODEL_H
+#define SL_MODEL_H
+#include "seedling.h"
+
+#define SL_NUM_PARAM_TENSORS 16
+
+/* Pointers into one contiguous block, in this order. Shapes (L layers, C channels, V vocab,
+ * maxT context):
+ *  wte [V,C]  wpe [maxT,C]  ln1w [L,C]  ln1b [L,C]  qkvw [L,3C,C]  qkvb [L,3C]
+ *  attprojw [L,C,C]  attprojb [L,C]  ln2w [L,C]  ln2b [L,C]  fcw [L,4C,C]  fcb [L,4C]
+ *  fcprojw [L,C,4C]  fcprojb [L,C]  lnfw [C]  lnfb [C] */
+typedef struct {
+    float *wte, *wpe, *ln1w, *ln1b, *qkvw, *qkvb, *attprojw, *attprojb;
+    float *ln2w, *ln2b, *fcw, *fcb, *fcprojw, *fcprojb, *lnfw, *lnfb;
+} sl_param_tensors;
+
+typedef struct sl_activations sl_activations; /* defined in model.c: training forward state */
+
+struct sl_model {
+    sl_config config;
+    size_t param_sizes[SL_NUM_PARAM_TENSORS];
+    size_t num_params;
+    float *params_memory;
+    sl_param_tensors params;
+    float *grads_memory; /* allocated on the first backward */
+    sl_param_tensors grads;
+    sl_activations *acts; /* allocated for the (B, T) of the last forward */
+};
+
+/* Element counts of each parameter tensor for a config. */
+void sl_param_sizes(const sl_config *config, size_t sizes[SL_NUM_PARAM_TENSORS]);
+/* Point the 16 tensors into memory laid out as above. */
+void sl_point_param_tensors(sl_param_tensors *t, float *memory,
+                            const size_t sizes[SL_NUM_PARAM_TENSORS]);
+/* Whether tensor i gets weight decay (matrices and embeddings yes; biases and LayerNorm no). */
+int sl_param_tensor_decays(int i);
+/* Name of tensor i ("wte", "qkvw", ...), for messages and exporters. */
+const char *sl_param_tensor_name(int i);
+
+/* Allocate a model with zeroed parameters (the checkpoint loader fills them). */
+sl_status sl_model_alloc(const sl_config *config, sl_model **out);
+
+/* Training forward: if targets is not NULL computes the mean loss into *loss and keeps what
+ * backward needs. */
+sl_status sl_model_forward(sl_model *model, const int32_t *inputs, const int32_t *targets, int B,
+                           int T, float *loss);
+/* Backward of the last forward (which must have had targets), ACCUMULATING into the grads. */
+sl_status sl_model_backward(sl_model *model);
+/* Zero the gradients (allocating them if needed). */
+sl_status sl_model_zero_grad(sl_model *model);
+#endif
