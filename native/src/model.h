@@ -46,6 +46,9 @@ sl_status sl_model_alloc(const sl_config *config, sl_model **out);
  * backward needs. */
 sl_status sl_model_forward(sl_model *model, const int32_t *inputs, const int32_t *targets, int B,
                            int T, float *loss);
+/* Logits [B, T, V] of the last forward, valid only when that forward had targets == NULL (with
+ * targets the fused cross-entropy overwrites them with gradients). */
+const float *sl_model_last_logits(const sl_model *model);
 /* Backward of the last forward (which must have had targets), ACCUMULATING into the grads. */
 sl_status sl_model_backward(sl_model *model);
 /* Zero the gradients (allocating them if needed). */
