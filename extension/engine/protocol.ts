@@ -1,0 +1,141 @@
+/**
+ * protocol.ts: the messages between the extension (or CLI) and the engine child process.
+ *
+ * The native engine never runs in the extension host: a crash in native code must not take VS Code
+ * down. The parent forks `dist/engineProcess.js`, and they talk over Node's IPC channel:
+ *   parent -> child   EngineRequest  { id, method, params }   and   CancelRequest { cancel: id }
+ *   child  -> parent  EngineResponse { id, result } | { id, error }
+ *                     EngineEvent    { event, id, data }  (progress of request `id`)
+ * Every request carries an id; progress and cancellation refer to it.
+ */
+
+export type PresetName = 'tiny' | 'small' | 'medium' | 'large';
+
+export interface ModelConfig {
+  vocabSize: number;
+  contextLength: number;
+  dModel: number;
+  nLayers: number;
+  nHeads: number;
+}
+
+export interface PingResult {
+  version: string;
+  kernel: string; // matmul kernel chosen at run time ("avx512", "avx2", "generic")
+  threads: number;
+  devices: string[]; // e.g. ["cpu"] or ["cpu", "cuda"]
+}
+
+export interface TrainParams {
+  files: string[];            // absolute paths of the training documents (validation split done inside by file)
+  validationFiles?: string[]; // explicit validation documents (else ~10% of files, by hash of the path)
+  checkpointPath: string;     // where checkpoints are written (atomically)
+  preset: PresetName;
+  resume?: boolean;           // continue from checkpointPath if it holds training state
+  baseModelPath?: string;     // fine-tune from this checkpoint (its tokenizer and weights)
+  maxMinutes?: number;        // time budget of this run
+  maxSteps?: number;          // step budget of this run
+  threads?: number;
+  device?: 'auto' | 'cpu' | 'cuda';
+  seed?: number;
+  vocabSize?: number;         // tokenizer size when training from scratch (default: the preset's)
+  evalEverySteps?: number;
+  checkpointEverySteps?: number;
+  samplePrompts?: string[];   // completed at each checkpoint so the user sees them improve
+}
+
+export interface CorpusSummary {
+  files: number;
+  bytes: number;
+  skipped: Record<string, number>; // reason -> count: binary, ignored, too large, minified, generated, duplicate
+}
+
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;        // estimate when the budget is time
+  tokensSeen: number;
+  loss: number;
+  valLoss?: number;          // present on evaluation steps
+  learningRate: number;
+  tokensPerSecond: number;
+  elapsedMs: number;
+  etaMs: number;
+}
+
+export interface CheckpointEvent {
+  path: string;
+  step: number;
+  valLoss?: number;
+  samples: { prompt: string; completion: string }[];
+}
+
+export interface TrainResult {
+  checkpointPath: string;
+  steps: number;
+  tokensSeen: number;
+  trainLoss: number;
+  valLoss?: number;
+  stoppedBy: 'budget' | 'cancelled' | 'early-stopping';
+  config: ModelConfig;
+  parameters: number;
+}
+
+export interface LoadModelParams { path: string }
+export interface LoadModelResult { config: ModelConfig; parameters: number; path: string }
+
+export interface CompleteParams {
+  prefix: string;
+  suffix: string;
+  maxTokens?: number;
+  temperature?: number;
+  stop?: string[];
+  timeoutMs?: number;
+}
+export interface CompleteResult {
+  completion: string;
+  ms: number;
+  promptTokens: number;
+  reusedTokens: number;
+}
+
+export interface AttentionParams { text: string; maxTokens?: number }
+export interface AttentionResult {
+  tokens: string[];           // the text of each token (decoded bytes, lossy UTF-8 for display)
+  tokenOffsets: number[];     // start offset of each token in the text (UTF-16 units, for reveal in editor)
+  layers: number;
+  heads: number;
+  /** weights[layer][head] = the T x T row-major attention matrix, as base64 of little-endian float32 */
+  weights: string[][];
+  next: { token: string; probability: number }[]; // top next-token candidates
+  ms: number;
+}
+
+export interface EngineMethods {
+  ping: { params: Record<string, never>; result: PingResult };
+  train: { params: TrainParams; result: TrainResult };
+  loadModel: { params: LoadModelParams; result: LoadModelResult };
+  complete: { params: CompleteParams; result: CompleteResult };
+  attention: { params: AttentionParams; result: AttentionResult };
+  shutdown: { params: Record<string, never>; result: null };
+}
+export type MethodName = keyof EngineMethods;
+
+export interface EngineEvents {
+  trainProgress: TrainProgress;
+  checkpoint: CheckpointEvent;
+  log: { level: 'info' | 'warn' | 'error'; message: string };
+}
+export type EventName = keyof EngineEvents;
+
+export interface EngineRequest<M extends MethodName = MethodName> {
+  id: number;
+  method: M;
+  params: EngineMethods[M]['params'];
+}
+export interface CancelRequest { cancel: number }
+
+export interface EngineError { message: string; code: string } // code: the engine's status name or 'cancelled'
+export type EngineResponse<M extends MethodName = MethodName> =
+  | { id: number; result: EngineMethods[M]['result'] }
+  | { id: number; error: EngineError };
+export interface EngineEvent<E extends EventName = EventName> { event: E; id: number; data: EngineEvents[E] }
