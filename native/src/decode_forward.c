@@ -1,0 +1,235 @@
+/* decode_forward.c: the inference forward over a KV cache (see decode_forward.h).
+ *
+ * A decode step (one row) is bound by reading the weights, so its matrix products are GEMVs over
+ * output-row blocks, split across threads only when a matrix is big enough to pay for waking
+ * a worker. A prompt (many rows) uses the blocked matmul. */
+#include "decode_forward.h"
+
+#include "error.h"
+#include "matmul.h"
+#include "ops.h"
+#include "threadpool.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Up to this many rows the weight-streaming GEMV kernel beats packing for the blocked matmul. */
+#define SKINNY_MAX_ROWS 8
+/* Output rows per GEMV task. */
+#define LINEAR_BLOCK 16
+/* Below this many multiply-adds a parallel region costs more than it saves. */
+#define PARALLEL_MIN_FLOPS 40000.0
+
+static int threads_for(double multiply_adds) {
+    int pool = sl_pool_threads();
+    return multiply_adds < PARALLEL_MIN_FLOPS ? 1 : pool;
+}
+
+sl_status sl_kv_cache_init(sl_kv_cache *kv, const sl_config *config, int capacity) {
+    memset(kv, 0, sizeof *kv);
+    sl_status st = sl_config_validate(config);
+    if (st != SL_OK) return st;
+    if (capacity < 1 || capacity > config->context_length)
+        return sl_fail(SL_ERR_INVALID_ARGUMENT, "KV cache capacity %d out of range [1, %d]", capacity,
+                       config->context_length);
+    kv->config = *config;
+    kv->capacity = capacity;
+    kv->max_rows = capacity < 512 ? capacity : 512;
+    kv->kernels = sl_decode_kernels_select();
+    const size_t L = (size_t)config->n_layers, C = (size_t)config->d_model, R = (size_t)kv->max_rows;
+    const size_t cache_floats = L * C * (size_t)capacity;
+    kv->keys_t = sl_calloc_or_fail(cache_floats, sizeof(float), "KV cache keys");
+    kv->values = sl_calloc_or_fail(cache_floats, sizeof(float), "KV cache values");
+    kv->x = sl_calloc_or_fail(R * C, sizeof(float), "inference residual stream");
+    kv->ln = sl_calloc_or_fail(R * C, sizeof(float), "inference layernorm output");
+    kv->qkv = sl_calloc_or_fail(R * 3 * C, sizeof(float), "inference q|k|v");
+    kv->att = sl_calloc_or_fail(R * C, sizeof(float), "inference attention output");
+    kv->proj = sl_calloc_or_fail(R * C, sizeof(float), "inference projection output");
+    kv->hidden = sl_calloc_or_fail(R * 4 * C, sizeof(float), "inference MLP hidden");
+    if (!kv->keys_t || !kv->values || !kv->x || !kv->ln || !kv->qkv || !kv->att || !kv->proj ||
+        !kv->hidden) {
+        sl_kv_cache_free(kv);
+        return SL_ERR_OUT_OF_MEMORY;
+    }
+    return SL_OK;
+}
+
+void sl_kv_cache_free(sl_kv_cache *kv) {
+    if (!kv) return;
+    free(kv->keys_t);
+    free(kv->values);
+    free(kv->x);
+    free(kv->ln);
+    free(kv->qkv);
+    free(kv->att);
+    free(kv->proj);
+    free(kv->hidden);
+    free(kv->scores);
+    memset(kv, 0, sizeof *kv);
+}
+
+/* One query's score row per worker; the pool may have grown since the cache was made. */
+static sl_status ensure_score_scratch(sl_kv_cache *kv) {
+    int threads = sl_pool_threads();
+    if (threads <= kv->score_threads) return SL_OK;
+    float *s = sl_calloc_or_fail((size_t)threads * kv->capacity, sizeof(float), "attention scores");
+    if (!s) return SL_ERR_OUT_OF_MEMORY;
+    free(kv->scores);
+    kv->scores = s;
+    kv->score_threads = threads;
+    return SL_OK;
+}
+
+/* ---- matrix products -------------------------------------------------------------------------- */
+
+typedef struct {
+    const sl_decode_kernels *kernels;
+    float *out;
+    const float *inp, *weight, *bias;
+    int n, C, OC;
+} linear_job;
+
+static void linear_body(void *ctx, int begin, int end, int thread) {
+    (void)thread;
+    const linear_job *j = ctx;
+    int o_end = end * LINEAR_BLOCK < j->OC ? end * LINEAR_BLOCK : j->OC;
+    j->kernels->linear(j->out, j->inp, j->weight, j->bias, j->n, j->C, j->OC, begin * LINEAR_BLOCK, o_end);
+}
+
+/* out[n, OC] = inp[n, C] @ weight[OC, C]^T + bias */
+static void linear(const sl_kv_cache *kv, float *out, const float *inp, const float *weight,
+                   const float *bias, int n, int C, int OC) {
+    if (n > SKINNY_MAX_ROWS) {
+        sl_matmul_forward(out, inp, weight, bias, n, C, OC);
+        return;
+    }
+    linear_job job = {kv->kernels, out, inp, weight, bias, n, C, OC};
+    int tasks = (OC + LINEAR_BLOCK - 1) / LINEAR_BLOCK;
+    sl_parallel_for_limited(tasks, threads_for((double)n * C * OC), linear_body, &job);
+}
+
+/* ---- attention -------------------------------------------------------------------------------- */
+
+typedef struct {
+    sl_kv_cache *kv;
+    int layer, n, pos0;
+    float *probs;
+    int probs_stride;
+} attention_job;
+
+static void attention_body(void *ctx, int begin, int end, int thread) {
+    const attention_job *job = ctx;
+    sl_kv_cache *kv = job->kv;
+    const int C = kv->config.d_model, NH = kv->config.n_heads, hs = C / NH, cap = kv->capacity;
+    const float scale = 1.0f / sqrtf((float)hs);
+    float *scores = kv->scores + (size_t)thread * cap;
+    for (int task = begin; task < end; task++) {
+        int h = task % NH, k = task / NH;
+        /* Rows in the order 0, n-1, 1, n-2, ...: later rows attend to more keys, so contiguous
+         * chunks of tasks get equal work. */
+        int row = (k & 1) ? job->n - 1 - k / 2 : k / 2;
+        int pos = job->pos0 + row;
+        size_t lh = (size_t)job->layer * NH + h;
+        float *probs = job->probs ? job->probs + (lh * job->probs_stride + pos) * job->probs_stride : NULL;
+        kv->kernels->attend(kv->att + (size_t)row * C + h * hs, probs, scores,
+                            kv->qkv + (size_t)row * 3 * C + h * hs, kv->keys_t + lh * hs * cap,
+                            kv->values + lh * cap * hs, pos + 1, hs, cap, scale);
+    }
+}
+
+/* Copy the new rows' keys and values from qkv into the cache of this layer. */
+static void store_keys_values(sl_kv_cache *kv, int layer, int n, int pos0) {
+    const int C = kv->config.d_model, NH = kv->config.n_heads, hs = C / NH, cap = kv->capacity;
+    for (int h = 0; h < NH; h++) {
+        size_t lh = (size_t)layer * NH + h;
+        float *kt = kv->keys_t + lh * hs * cap, *v = kv->values + lh * cap * hs;
+        for (int t = 0; t < n; t++) {
+            const float *src = kv->qkv + (size_t)t * 3 * C + h * hs;
+            int pos = pos0 + t;
+            for (int d = 0; d < hs; d++) kt[(size_t)d * cap + pos] = src[C + d];
+            memcpy(v + (size_t)pos * hs, src + 2 * C, (size_t)hs * sizeof(float));
+        }
+    }
+}
+
+/* ---- elementwise ------------------------------------------------------------------------------ */
+
+typedef struct {
+    const sl_decode_kernels *kernels;
+    float *x;
+    size_t row_len;
+} gelu_job;
+
+static void gelu_body(void *ctx, int begin, int end, int thread) {
+    (void)thread;
+    const gelu_job *j = ctx;
+    j->kernels->gelu(j->x + (size_t)begin * j->row_len, (size_t)(end - begin) * j->row_len);
+}
+
+static void add_inplace(float *x, const float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] += y[i];
+}
+
+/* ---- the forward ------------------------------------------------------------------------------ */
+
+/* Rows [0, n) of the scratch at positions pos0..: through every block, leaving the residual
+ * stream in kv->x. */
+static void blocks_forward(sl_kv_cache *kv, const sl_model *model, const int32_t *tokens, int n,
+                           int pos0, float *probs, int probs_stride) {
+    const sl_config *cfg = &kv->config;
+    const int C = cfg->d_model, NH = cfg->n_heads;
+    const sl_param_tensors *p = &model->params;
+    for (int t = 0; t < n; t++) {
+        const float *te = p->wte + (size_t)tokens[t] * C, *pe = p->wpe + (size_t)(pos0 + t) * C;
+        float *x = kv->x + (size_t)t * C;
+        for (int c = 0; c < C; c++) x[c] = te[c] + pe[c];
+    }
+    for (int l = 0; l < cfg->n_layers; l++) {
+        const size_t lc = (size_t)l * C;
+        sl_layernorm_forward(kv->ln, NULL, NULL, kv->x, p->ln1w + lc, p->ln1b + lc, n, C);
+        linear(kv, kv->qkv, kv->ln, p->qkvw + lc * 3 * C, p->qkvb + lc * 3, n, C, 3 * C);
+        store_keys_values(kv, l, n, pos0);
+        attention_job aj = {kv, l, n, pos0, probs, probs_stride};
+        double attention_work = (double)n * (pos0 + n) * C * 2;
+        sl_parallel_for_limited(n * NH, threads_for(attention_work), attention_body, &aj);
+        linear(kv, kv->proj, kv->att, p->attprojw + lc * C, p->attprojb + lc, n, C, C);
+        add_inplace(kv->x, kv->proj, (size_t)n * C);
+        sl_layernorm_forward(kv->ln, NULL, NULL, kv->x, p->ln2w + lc, p->ln2b + lc, n, C);
+        linear(kv, kv->hidden, kv->ln, p->fcw + lc * 4 * C, p->fcb + lc * 4, n, C, 4 * C);
+        gelu_job gj = {kv->kernels, kv->hidden, (size_t)4 * C};
+        sl_parallel_for_limited(n, threads_for((double)n * 4 * C * 8), gelu_body, &gj);
+        linear(kv, kv->proj, kv->hidden, p->fcprojw + lc * 4 * C, p->fcprojb + lc, n, 4 * C, C);
+        add_inplace(kv->x, kv->proj, (size_t)n * C);
+    }
+}
+
+sl_status sl_kv_forward(sl_kv_cache *kv, const sl_model *model, const int32_t *tokens, int n,
+                        int pos0, float *logits, float *probs, int probs_stride) {
+    const sl_config *cfg = &kv->config;
+    if (!model || !tokens) return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_kv_forward: NULL argument");
+    if (memcmp(&model->config, cfg, sizeof *cfg) != 0)
+        return sl_fail(SL_ERR_INVALID_ARGUMENT, "KV cache was made for a model of another shape");
+    if (n < 1 || pos0 < 0 || pos0 + n > kv->capacity)
+        return sl_fail(SL_ERR_INVALID_ARGUMENT, "positions %d..%d outside the KV cache (capacity %d)",
+                       pos0, pos0 + n - 1, kv->capacity);
+    for (int t = 0; t < n; t++)
+        if (tokens[t] < 0 || tokens[t] >= cfg->vocab_size)
+            return sl_fail(SL_ERR_INVALID_ARGUMENT, "token id %d at position %d outside the vocabulary [0, %d)",
+                           tokens[t], pos0 + t, cfg->vocab_size);
+    sl_status st = ensure_score_scratch(kv);
+    if (st != SL_OK) return st;
+
+    for (int done = 0; done < n;) {
+        int rows = n - done < kv->max_rows ? n - done : kv->max_rows;
+        blocks_forward(kv, model, tokens + done, rows, pos0 + done, probs, probs_stride);
+        done += rows;
+        if (done == n && logits) {
+            const int C = cfg->d_model;
+            const sl_param_tensors *p = &model->params;
+            sl_layernorm_forward(kv->ln, NULL, NULL, kv->x + (size_t)(rows - 1) * C, p->lnfw, p->lnfb, 1, C);
+            linear(kv, logits, kv->ln, p->wte, NULL, 1, C, cfg->vocab_size);
+        }
+    }
+    return SL_OK;
+}

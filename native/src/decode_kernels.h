@@ -1,0 +1,32 @@
+/* decode_kernels.h: the inner loops of inference that are not big matrix products: skinny
+ * matrix-vector products (a decode step multiplies each weight matrix by one or a few rows, so
+ * it is bound by reading the weights, not by arithmetic), one query's attention over the KV
+ * cache, and GELU. Chosen at run time (AVX-512 where the CPU has it, portable C elsewhere), like
+ * the matmul kernels. */
+#ifndef SL_DECODE_KERNELS_H
+#define SL_DECODE_KERNELS_H
+#include <stddef.h>
+
+typedef struct {
+    const char *name;
+    /* out[r, o] = bias[o] + dot(weight[o, :], inp[r, :]) for rows r < n and columns
+     * o_begin <= o < o_end. out is [n, OC], inp [n, C], weight [OC, C]; bias may be NULL. */
+    void (*linear)(float *out, const float *inp, const float *weight, const float *bias, int n,
+                   int C, int OC, int o_begin, int o_end);
+    /* One query of one head against n_keys cached positions:
+     *   p = softmax(scale * q . k_j),  out = sum_j p_j v_j.
+     * keys_t is the head's keys transposed, [head_size][key_stride] (key j of dimension d at
+     * keys_t[d * key_stride + j]), so scores vectorize over keys; values is [n_keys][head_size].
+     * scores is scratch of n_keys floats; if probs is not NULL the probabilities land there (and
+     * scores may alias it). */
+    void (*attend)(float *out, float *probs, float *scores, const float *q, const float *keys_t,
+                   const float *values, int n_keys, int head_size, int key_stride, float scale);
+    /* In place GELU, tanh approximation (GPT-2's). */
+    void (*gelu)(float *x, size_t n);
+} sl_decode_kernels;
+
+/* The best kernels this CPU runs. */
+const sl_decode_kernels *sl_decode_kernels_select(void);
+/* The portable kernels (the tests compare the SIMD ones against these). */
+const sl_decode_kernels *sl_decode_kernels_portable(void);
+#endif

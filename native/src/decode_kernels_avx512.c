@@ -1,0 +1,197 @@
+/* decode_kernels_avx512.c: AVX-512 versions of the inference inner loops (decode_kernels.h).
+ * Compiled with AVX-512 flags and only called when the CPU has them. */
+#include "decode_kernels.h"
+
+#include <immintrin.h>
+#include <math.h>
+
+/* e^x for x in [-87, 88] (clamped), ~1e-7 relative error: x = n ln2 + r with |r| <= ln2/2, e^r by
+ * its degree-6 Taylor polynomial, times 2^n with scalef. */
+static inline __m512 exp_ps(__m512 x) {
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504089f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    /* ln 2 split in two so n*ln2_hi is exact */
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 720.0f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+static inline __mmask16 tail_mask(int remaining) {
+    return remaining >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << remaining) - 1u);
+}
+
+/* The four horizontal sums of a0..a3 as one 4-float vector. */
+static inline __m128 sum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
+    __m512 s01 = _mm512_add_ps(_mm512_unpacklo_ps(a0, a1), _mm512_unpackhi_ps(a0, a1));
+    __m512 s23 = _mm512_add_ps(_mm512_unpacklo_ps(a2, a3), _mm512_unpackhi_ps(a2, a3));
+    __m512 s = _mm512_add_ps(_mm512_shuffle_ps(s01, s23, _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_ps(s01, s23, _MM_SHUFFLE(3, 2, 3, 2)));
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s),
+                             _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1)));
+    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+static void linear_avx512(float *out, const float *inp, const float *weight, const float *bias,
+                          int n, int C, int OC, int o_begin, int o_end) {
+    const int c_full = C & ~15;
+    const __mmask16 m_tail = tail_mask(C & 15);
+    int o = o_begin;
+    /* Four weight rows at a time: they stay in L1 while every input row passes over them. */
+    for (; o + 4 <= o_end; o += 4) {
+        const float *w0 = weight + (size_t)o * C, *w1 = w0 + C, *w2 = w1 + C, *w3 = w2 + C;
+        __m128 b = bias ? _mm_loadu_ps(bias + o) : _mm_setzero_ps();
+        for (int r = 0; r < n; r++) {
+            const float *x = inp + (size_t)r * C;
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            int c = 0;
+            for (; c < c_full; c += 16) {
+                __m512 xv = _mm512_loadu_ps(x + c);
+                a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + c), xv, a0);
+                a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + c), xv, a1);
+                a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + c), xv, a2);
+                a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + c), xv, a3);
+            }
+            if (c < C) {
+                __m512 xv = _mm512_maskz_loadu_ps(m_tail, x + c);
+                a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m_tail, w0 + c), xv, a0);
+                a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m_tail, w1 + c), xv, a1);
+                a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m_tail, w2 + c), xv, a2);
+                a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m_tail, w3 + c), xv, a3);
+            }
+            _mm_storeu_ps(out + (size_t)r * OC + o, _mm_add_ps(sum4(a0, a1, a2, a3), b));
+        }
+    }
+    for (; o < o_end; o++) {
+        const float *w = weight + (size_t)o * C;
+        for (int r = 0; r < n; r++) {
+            const float *x = inp + (size_t)r * C;
+            __m512 a = _mm512_setzero_ps();
+            for (int c = 0; c < C; c += 16) {
+                __mmask16 m = tail_mask(C - c);
+                a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w + c), _mm512_maskz_loadu_ps(m, x + c), a);
+            }
+            out[(size_t)r * OC + o] = _mm512_reduce_add_ps(a) + (bias ? bias[o] : 0.0f);
+        }
+    }
+}
+
+/* s[j] = scale * q . k_j, 64 keys per pass so each broadcast of q[d] feeds four FMAs. */
+static void attention_scores(float *s, const float *q, const float *keys_t, int n_keys,
+                             int head_size, int key_stride, float scale) {
+    const __m512 vscale = _mm512_set1_ps(scale);
+    int j = 0;
+    for (; j + 64 <= n_keys; j += 64) {
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int d = 0; d < head_size; d++) {
+            const float *k = keys_t + (size_t)d * key_stride + j;
+            __m512 qd = _mm512_set1_ps(q[d]);
+            a0 = _mm512_fmadd_ps(qd, _mm512_loadu_ps(k), a0);
+            a1 = _mm512_fmadd_ps(qd, _mm512_loadu_ps(k + 16), a1);
+            a2 = _mm512_fmadd_ps(qd, _mm512_loadu_ps(k + 32), a2);
+            a3 = _mm512_fmadd_ps(qd, _mm512_loadu_ps(k + 48), a3);
+        }
+        _mm512_storeu_ps(s + j, _mm512_mul_ps(a0, vscale));
+        _mm512_storeu_ps(s + j + 16, _mm512_mul_ps(a1, vscale));
+        _mm512_storeu_ps(s + j + 32, _mm512_mul_ps(a2, vscale));
+        _mm512_storeu_ps(s + j + 48, _mm512_mul_ps(a3, vscale));
+    }
+    for (; j < n_keys; j += 16) {
+        __mmask16 m = tail_mask(n_keys - j);
+        __m512 a = _mm512_setzero_ps();
+        for (int d = 0; d < head_size; d++)
+            a = _mm512_fmadd_ps(_mm512_set1_ps(q[d]),
+                                _mm512_maskz_loadu_ps(m, keys_t + (size_t)d * key_stride + j), a);
+        _mm512_mask_storeu_ps(s + j, m, _mm512_mul_ps(a, vscale));
+    }
+}
+
+/* s[j] = exp(s[j] - max s); returns the sum. */
+static float softmax_numerators(float *s, int n_keys) {
+    __m512 mx = _mm512_set1_ps(-INFINITY);
+    for (int j = 0; j < n_keys; j += 16) {
+        __mmask16 m = tail_mask(n_keys - j);
+        mx = _mm512_mask_max_ps(mx, m, mx, _mm512_maskz_loadu_ps(m, s + j));
+    }
+    __m512 vmax = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
+    __m512 sum = _mm512_setzero_ps();
+    for (int j = 0; j < n_keys; j += 16) {
+        __mmask16 m = tail_mask(n_keys - j);
+        __m512 e = exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, s + j), vmax));
+        _mm512_mask_storeu_ps(s + j, m, e);
+        sum = _mm512_mask_add_ps(sum, m, sum, e);
+    }
+    return _mm512_reduce_add_ps(sum);
+}
+
+static void attend_avx512(float *out, float *probs, float *scores, const float *q,
+                          const float *keys_t, const float *values, int n_keys, int head_size,
+                          int key_stride, float scale) {
+    float *s = probs ? probs : scores;
+    attention_scores(s, q, keys_t, n_keys, head_size, key_stride, scale);
+    const float inv_sum = 1.0f / softmax_numerators(s, n_keys);
+    if (probs) {
+        for (int j = 0; j < n_keys; j += 16) {
+            __mmask16 m = tail_mask(n_keys - j);
+            _mm512_mask_storeu_ps(s + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j),
+                                                          _mm512_set1_ps(inv_sum)));
+        }
+    }
+    /* out = sum_j s_j v_j, 64 channels per pass, two keys per step for independent chains;
+     * unnormalized numerators are rescaled once at the end. */
+    const __m512 vnorm = _mm512_set1_ps(probs ? 1.0f : inv_sum);
+    for (int d = 0; d < head_size; d += 64) {
+        __mmask16 m0 = tail_mask(head_size - d), m1 = head_size - d > 16 ? tail_mask(head_size - d - 16) : 0,
+                  m2 = head_size - d > 32 ? tail_mask(head_size - d - 32) : 0,
+                  m3 = head_size - d > 48 ? tail_mask(head_size - d - 48) : 0;
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int j = 0;
+        for (; j + 2 <= n_keys; j += 2) {
+            const float *v = values + (size_t)j * head_size + d, *w = v + head_size;
+            __m512 p = _mm512_set1_ps(s[j]), r = _mm512_set1_ps(s[j + 1]);
+            a0 = _mm512_fmadd_ps(p, _mm512_maskz_loadu_ps(m0, v), a0);
+            a1 = _mm512_fmadd_ps(p, _mm512_maskz_loadu_ps(m1, v + 16), a1);
+            a2 = _mm512_fmadd_ps(p, _mm512_maskz_loadu_ps(m2, v + 32), a2);
+            a3 = _mm512_fmadd_ps(p, _mm512_maskz_loadu_ps(m3, v + 48), a3);
+            b0 = _mm512_fmadd_ps(r, _mm512_maskz_loadu_ps(m0, w), b0);
+            b1 = _mm512_fmadd_ps(r, _mm512_maskz_loadu_ps(m1, w + 16), b1);
+            b2 = _mm512_fmadd_ps(r, _mm512_maskz_loadu_ps(m2, w + 32), b2);
+            b3 = _mm512_fmadd_ps(r, _mm512_maskz_loadu_ps(m3, w + 48), b3);
+        }
+        if (j < n_keys) {
+            const float *v = values + (size_t)j * head_size + d;
+            __m512 p = _mm512_set1_ps(s[j]);
+            a0 = _mm512_fmadd_ps(p, _mm512_maskz_loadu_ps(m0, v), a0);
+            a1 = _mm512_fmadd_ps(p, _mm512_maskz_loadu_ps(m1, v + 16), a1);
+            a2 = _mm512_fmadd_ps(p, _mm512_maskz_loadu_ps(m2, v + 32), a2);
+            a3 = _mm512_fmadd_ps(p, _mm512_maskz_loadu_ps(m3, v + 48), a3);
+        }
+        _mm512_mask_storeu_ps(out + d, m0, _mm512_mul_ps(_mm512_add_ps(a0, b0), vnorm));
+        _mm512_mask_storeu_ps(out + d + 16, m1, _mm512_mul_ps(_mm512_add_ps(a1, b1), vnorm));
+        _mm512_mask_storeu_ps(out + d + 32, m2, _mm512_mul_ps(_mm512_add_ps(a2, b2), vnorm));
+        _mm512_mask_storeu_ps(out + d + 48, m3, _mm512_mul_ps(_mm512_add_ps(a3, b3), vnorm));
+    }
+}
+
+/* 0.5 x (1 + tanh u) written as x / (1 + e^(-2u)): no cancellation, no tanh. */
+static void gelu_avx512(float *x, size_t n) {
+    const __m512 k0 = _mm512_set1_ps(-2.0f * 0.7978845608f), k1 = _mm512_set1_ps(0.044715f),
+                 one = _mm512_set1_ps(1.0f);
+    for (size_t i = 0; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? (__mmask16)0xFFFF : tail_mask((int)(n - i));
+        __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+        __m512 inner = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_mul_ps(v, v), v), k1, v);
+        __m512 e = exp_ps(_mm512_mul_ps(inner, k0));
+        _mm512_mask_storeu_ps(x + i, m, _mm512_div_ps(v, _mm512_add_ps(one, e)));
+    }
+}
+
+const sl_decode_kernels sl_decode_kernels_avx512 = {"avx512", linear_avx512, attend_avx512,
+                                                    gelu_avx512};
