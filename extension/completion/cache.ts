@@ -1,0 +1,110 @@
+/**
+ * cache.ts: answers without the engine when we can.
+ *  1. Exact: an LRU keyed by a hash of (prefix, suffix) — not by document version, so undo, re-typing
+ *     the same text, or the same code in another file hits.
+ *  2. Typing: while the user types the suggested text, the new prefix is the old prefix plus the start
+ *     of the last suggestion; the rest of that suggestion is still the answer.
+ * Cleared whenever the model changes. Pure: node's crypto only, no 'vscode' import.
+ */
+import { createHash } from 'node:crypto';
+
+/** How much of the old prefix must still be there for a typing match (the prompt window may shift). */
+const ANCHOR_CHARS = 256;
+/** How many recent suggestions are candidates for typing reuse (the user may flip between two spots). */
+const TYPING_CANDIDATES = 4;
+
+export interface CacheRequest {
+  /** Identifies the document (its URI); offsets are only comparable within one document. */
+  documentKey: string;
+  /** Offset of the cursor in the document. */
+  offset: number;
+  prefix: string;
+  suffix: string;
+}
+
+export interface CacheHit {
+  completion: string;
+  kind: 'exact' | 'typing';
+}
+
+interface Entry extends CacheRequest {
+  completion: string;
+}
+
+export function promptKey(prefix: string, suffix: string): string {
+  // Lengths first, so no choice of text can make two different splits hash the same input.
+  return createHash('sha1').update(`${prefix.length}:${suffix.length}:`).update(prefix).update(suffix).digest('base64');
+}
+
+export class CompletionCache {
+  private readonly entries = new Map<string, Entry>(); // insertion order = recency, oldest first
+
+  constructor(readonly capacity = 128) {
+    if (capacity < 1) throw new Error('CompletionCache capacity must be at least 1');
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  lookup(request: CacheRequest): CacheHit | undefined {
+    const key = promptKey(request.prefix, request.suffix);
+    const exact = this.entries.get(key);
+    if (exact !== undefined) {
+      this.touch(key, exact);
+      return { completion: exact.completion, kind: 'exact' };
+    }
+    const typed = this.typingMatch(request);
+    return typed === undefined ? undefined : { completion: typed, kind: 'typing' };
+  }
+
+  store(request: CacheRequest, completion: string): void {
+    const key = promptKey(request.prefix, request.suffix);
+    this.touch(key, { ...request, completion });
+    while (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private touch(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+  }
+
+  private typingMatch(request: CacheRequest): string | undefined {
+    let checked = 0;
+    for (const entry of [...this.entries.values()].reverse()) {
+      if (checked++ >= TYPING_CANDIDATES) break;
+      const rest = remainderAfterTyping(entry, request);
+      if (rest !== undefined) return rest;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * If `now` is `then` after the user typed the first k characters of `then.completion` (0 < k < its
+ * length), the remaining characters; otherwise undefined.
+ */
+export function remainderAfterTyping(then: Entry, now: CacheRequest): string | undefined {
+  if (then.documentKey !== now.documentKey) return undefined;
+  const k = now.offset - then.offset;
+  if (k <= 0 || k >= then.completion.length) return undefined;
+  const typed = then.completion.slice(0, k);
+  if (!now.prefix.endsWith(typed)) return undefined;
+  // The prompt window may have moved its start by a line; compare the text just before the typed part.
+  const before = now.prefix.slice(0, now.prefix.length - k);
+  const anchor = Math.min(ANCHOR_CHARS, then.prefix.length, before.length);
+  if (before.slice(before.length - anchor) !== then.prefix.slice(then.prefix.length - anchor)) return undefined;
+  if (anchor < Math.min(ANCHOR_CHARS, then.prefix.length)) return undefined; // too little left to be sure
+  const head = Math.min(ANCHOR_CHARS, then.suffix.length, now.suffix.length);
+  if (now.suffix.slice(0, head) !== then.suffix.slice(0, head)) return undefined;
+  // The suffix window can shrink as the prefix grows (near the top of a file), never grow while typing.
+  if (then.suffix.length < ANCHOR_CHARS && now.suffix.length > then.suffix.length) return undefined;
+  return then.completion.slice(k);
+}
