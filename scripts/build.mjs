@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// build.mjs (`npm run build`): the native addon (cmake-js, Release) and the esbuild bundles.
+//
+//   dist/seedling.node       the Node-API addon (copied from build/addon/Release/), found by the
+//                            bundles next to themselves
+//   dist/engineProcess.js    the engine child process
+//   dist/cli.js              the `seedling` command (package.json "bin")
+//   dist/extension.js        the VS Code extension entry (if extension/extension.ts exists)
+//   dist/webview.js          the dashboard UI (if webview/main.ts exists)
+//
+// Flags: --native-only (addon only), --js-only (bundles only), --debug (Debug addon, unminified).
+// Works offline: cmake-js compiles against node-api-headers from node_modules (package.json
+// binary.napi_versions), never downloading Node sources.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const debug = args.has('--debug');
+const config = debug ? 'Debug' : 'Release';
+const dist = join(root, 'dist');
+export const addonBuildDir = join(root, 'build', 'addon');
+
+function run(cmd, argv) {
+  const result = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`build: ${cmd} ${argv.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`})`);
+    process.exit(1);
+  }
+}
+
+function buildNative() {
+  // Few cores are shared by many processes here; SEEDLING_BUILD_JOBS overrides.
+  const jobs = process.env.SEEDLING_BUILD_JOBS ?? String(Math.min(availableParallelism(), 8));
+  const cmakeJs = join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
+  const argv = [cmakeJs, 'build', '--directory', root, '--out', addonBuildDir, '--config', config,
+    '--parallel', jobs, '--target', 'seedling_addon', '--log-level', 'warn'];
+  console.log(`build: native addon (${config}, ${jobs} jobs) -> ${join('build', 'addon', config)}`);
+  run(process.execPath, argv);
+  const built = join(addonBuildDir, config, 'seedling.node');
+  if (!existsSync(built)) {
+    console.error(`build: cmake-js finished but ${built} is missing`);
+    process.exit(1);
+  }
+  mkdirSync(dist, { recursive: true });
+  copyFileSync(built, join(dist, 'seedling.node'));
+  console.log('build: dist/seedling.node');
+}
+
+async function buildBundles() {
+  const esbuild = await import('esbuild');
+  const common = { bundle: true, sourcemap: true, minify: !debug, logLevel: 'warning', target: 'node20' };
+  const node = { ...common, platform: 'node', format: 'cjs' };
+  const bundles = [
+    { name: 'extension', entry: 'extension/extension.ts', options: { ...node, external: ['vscode'] } },
+    { name: 'engineProcess', entry: 'extension/engine/engineProcess.ts', options: node },
+    { name: 'cli', entry: 'extension/cli/main.ts', options: { ...node, banner: { js: '#!/usr/bin/env node' } } },
+    { name: 'webview', entry: 'webview/main.ts', options: { ...common, platform: 'browser', format: 'iife', target: 'es2022' } },
+  ];
+  for (const b of bundles) {
+    if (!existsSync(join(root, b.entry))) {
+      console.log(`build: skipped dist/${b.name}.js (${b.entry} does not exist yet)`);
+      continue;
+    }
+    const outfile = join(dist, `${b.name}.js`);
+    await esbuild.build({ ...b.options, entryPoints: [join(root, b.entry)], outfile });
+    if (b.name === 'cli') chmodSync(outfile, 0o755);
+    console.log(`build: dist/${b.name}.js`);
+  }
+}
+
+if (!args.has('--js-only')) buildNative();
+if (!args.has('--native-only')) await buildBundles();
