@@ -27,32 +27,36 @@
 
 enum { CLS_LETTER, CLS_DIGIT, CLS_SPACE, CLS_WHITESPACE, CLS_PUNCT };
 
-/* The class of each byte value, built once from the rules above. */
-static const uint8_t *byte_classes(void) {
-    static uint8_t table[256];
-    static atomic_int ready;
-    if (!atomic_load_explicit(&ready, memory_order_acquire)) {
-        uint8_t t[256];
-        for (int c = 0; c < 256; c++) {
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80)
-                t[c] = CLS_LETTER;
-            else if (c >= '0' && c <= '9') t[c] = CLS_DIGIT;
-            else if (c == ' ') t[c] = CLS_SPACE;
-            else if (c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r')
-                t[c] = CLS_WHITESPACE;
-            else t[c] = CLS_PUNCT;
-        }
-        /* Racing threads write identical bytes; the flag publishes them. */
-        for (int c = 0; c < 256; c++) table[c] = t[c];
-        atomic_store_explicit(&ready, 1, memory_order_release);
-    }
-    return table;
-}
+/* The class of each byte value, by the rules above (a constant, so threads share it freely). */
+#define L CLS_LETTER
+#define D CLS_DIGIT
+#define S CLS_SPACE
+#define W CLS_WHITESPACE
+#define P CLS_PUNCT
+#define LETTERS16 L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L
+static const uint8_t byte_class[256] = {
+    P, P, P, P, P, P, P, P, P, W, W, W, W, W, P, P, /* 0x00: \t \n \v \f \r */
+    P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, /* 0x10 */
+    S, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, /* 0x20: space !"#$%&'()*+,-./ */
+    D, D, D, D, D, D, D, D, D, D, P, P, P, P, P, P, /* 0x30: 0-9 :;<=>? */
+    P, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, /* 0x40: @ A-O */
+    L, L, L, L, L, L, L, L, L, L, L, P, P, P, P, L, /* 0x50: P-Z [\]^ _ */
+    P, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, /* 0x60: ` a-o */
+    L, L, L, L, L, L, L, L, L, L, L, P, P, P, P, P, /* 0x70: p-z {|}~ DEL */
+    LETTERS16, LETTERS16, LETTERS16, LETTERS16,     /* 0x80-0xff: UTF-8 lead and */
+    LETTERS16, LETTERS16, LETTERS16, LETTERS16,     /* continuation bytes */
+};
+#undef L
+#undef D
+#undef S
+#undef W
+#undef P
+#undef LETTERS16
 
 static inline int is_spacing(uint8_t cls) { return cls == CLS_SPACE || cls == CLS_WHITESPACE; }
 
 size_t sl_pretoken_length(const uint8_t *s, size_t n) {
-    const uint8_t *cls = byte_classes();
+    const uint8_t *cls = byte_class;
     size_t max = n < SL_PRETOKEN_MAX_BYTES ? n : SL_PRETOKEN_MAX_BYTES;
     size_t i = 0;
     uint8_t first = cls[s[0]];

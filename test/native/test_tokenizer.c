@@ -202,6 +202,24 @@ static void test_pretoken_start(void) {
         CHECK(got == cases[i].expect, "sl_pretoken_start(\"%s\") = %zu, expected %zu",
               cases[i].text, got, cases[i].expect);
     }
+    /* Every byte value behaves as its class says: probe it next to a letter and a space. */
+    for (int b = 0; b < 256; b++) {
+        char c = (char)b;
+        char before[2] = {c, 'x'}, after[2] = {'x', c}, spaced[3] = {'a', c, ' '};
+        size_t s1 = sl_pretoken_start(before, 2), s2 = sl_pretoken_start(after, 2);
+        size_t s3 = sl_pretoken_start(spaced, 3);
+        int letter = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b == '_' || b >= 0x80;
+        int digit = b >= '0' && b <= '9';
+        int whitespace = b == '\t' || b == '\n' || b == '\v' || b == '\f' || b == '\r';
+        size_t e1, e2, e3;
+        if (letter) e1 = 0, e2 = 0, e3 = 2;           /* "cx" one word; "xc" one word; "ac" " " */
+        else if (digit) e1 = 1, e2 = 0, e3 = 2;       /* "1" "x"; "x1" a word; "a1" " " */
+        else if (b == ' ') e1 = 0, e2 = 1, e3 = 1;    /* " x"; "x" " "; "a" "  " */
+        else if (whitespace) e1 = 1, e2 = 1, e3 = 1;  /* "\t" "x"; "x" "\t"; "a" "\t " */
+        else e1 = 1, e2 = 1, e3 = 2;                  /* "+" "x"; "x" "+"; "a" "+" " " */
+        CHECK(s1 == e1 && s2 == e2 && s3 == e3, "byte 0x%02x: starts %zu %zu %zu, expected %zu %zu %zu",
+              b, s1, s2, s3, e1, e2, e3);
+    }
     /* A long word is cut every 64 bytes. */
     char word[150];
     memset(word, 'a', sizeof word);
@@ -360,6 +378,133 @@ static void test_trained(sl_rng *rng, const corpus *src) {
 
     test_special_tokens(tok);
     test_null_arguments(tok);
+    sl_free(blob);
+    sl_tokenizer_free(tok);
+}
+
+/* ---- training checked against a naive BPE trainer ----------------------------------------- */
+/* Recount every pair from scratch at each step and merge the most frequent (ties: smallest
+ * (left, right)); the engine's incremental counts and lazy heap must choose the same merges. */
+
+typedef struct {
+    const uint8_t *bytes;
+    size_t len;
+} piece;
+
+static int compare_pieces(const void *a, const void *b) {
+    const piece *x = a, *y = b;
+    size_t l = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->bytes, y->bytes, l);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+typedef struct {
+    uint64_t key;
+    int64_t weight;
+} pair_weight;
+
+static int compare_pair_weights(const void *a, const void *b) {
+    uint64_t x = ((const pair_weight *)a)->key, y = ((const pair_weight *)b)->key;
+    return (x > y) - (x < y);
+}
+
+static void naive_train(const char *const *docs, const size_t *lens, size_t n_docs, int n_merges,
+                        int32_t *merges, int *n_learned) {
+    size_t total = 0;
+    for (size_t d = 0; d < n_docs; d++) total += lens[d];
+    piece *pieces = malloc((total + 1) * sizeof *pieces);
+    size_t n_pieces = 0;
+    for (size_t d = 0; d < n_docs; d++)
+        for (size_t end = lens[d]; end > 0;) {
+            size_t start = sl_pretoken_start(docs[d], end);
+            pieces[n_pieces++] = (piece){(const uint8_t *)docs[d] + start, end - start};
+            end = start;
+        }
+    qsort(pieces, n_pieces, sizeof *pieces, compare_pieces);
+    /* Distinct pieces as words of symbol ids, with their counts. */
+    int32_t *syms = malloc((total + 1) * sizeof *syms);
+    size_t *start = malloc((n_pieces + 1) * sizeof *start), *wlen = malloc((n_pieces + 1) * sizeof *wlen);
+    int64_t *count = malloc((n_pieces + 1) * sizeof *count);
+    size_t n_words = 0, at = 0;
+    for (size_t i = 0; i < n_pieces; i++) {
+        if (n_words && compare_pieces(&pieces[i], &pieces[i - 1]) == 0) {
+            count[n_words - 1]++;
+            continue;
+        }
+        start[n_words] = at;
+        wlen[n_words] = pieces[i].len;
+        count[n_words++] = 1;
+        for (size_t j = 0; j < pieces[i].len; j++) syms[at++] = pieces[i].bytes[j];
+    }
+    pair_weight *pw = malloc((total + 1) * sizeof *pw);
+    *n_learned = 0;
+    for (int k = 0; k < n_merges; k++) {
+        size_t n_pw = 0;
+        for (size_t w = 0; w < n_words; w++)
+            for (size_t j = 0; j + 1 < wlen[w]; j++)
+                pw[n_pw++] = (pair_weight){(uint64_t)syms[start[w] + j] << 32 | (uint32_t)syms[start[w] + j + 1], count[w]};
+        if (!n_pw) break;
+        qsort(pw, n_pw, sizeof *pw, compare_pair_weights);
+        uint64_t best_key = 0;
+        int64_t best = 0;
+        for (size_t i = 0; i < n_pw;) {
+            size_t j = i;
+            int64_t sum = 0;
+            while (j < n_pw && pw[j].key == pw[i].key) sum += pw[j++].weight;
+            if (sum > best) best = sum, best_key = pw[i].key; /* ascending keys: first max wins */
+            i = j;
+        }
+        int32_t a = (int32_t)(best_key >> 32), b = (int32_t)(uint32_t)best_key;
+        int32_t c = SL_NUM_BYTE_AND_SPECIAL_TOKENS + k;
+        merges[2 * k] = a;
+        merges[2 * k + 1] = b;
+        for (size_t w = 0; w < n_words; w++) {
+            int32_t *s = syms + start[w];
+            size_t out = 0;
+            for (size_t j = 0; j < wlen[w];) {
+                if (j + 1 < wlen[w] && s[j] == a && s[j + 1] == b) s[out++] = c, j += 2;
+                else s[out++] = s[j++];
+            }
+            wlen[w] = out;
+        }
+        (*n_learned)++;
+    }
+    free(pieces);
+    free(syms);
+    free(start);
+    free(wlen);
+    free(count);
+    free(pw);
+}
+
+static void test_training_matches_naive(const corpus *src) {
+    /* The first 3 KB of a dozen files keeps the naive trainer (and its O(n^2) cutting) quick. */
+    const char *docs[12];
+    size_t lens[12], n = src->n < 12 ? src->n : 12;
+    for (size_t i = 0; i < n; i++) {
+        docs[i] = src->docs[i];
+        lens[i] = src->lens[i] < 3000 ? src->lens[i] : 3000;
+    }
+    const int n_merges = 300;
+    sl_tokenizer *tok = NULL;
+    CHECK_OK(sl_tokenizer_train(docs, lens, n, SL_NUM_BYTE_AND_SPECIAL_TOKENS + n_merges, &tok));
+    if (!tok) return;
+    uint8_t *blob = NULL;
+    size_t blob_len = 0;
+    CHECK_OK(sl_tokenizer_serialize(tok, &blob, &blob_len));
+    naive_bpe engine = naive_from_blob(blob, blob_len);
+    int32_t *expect = malloc(2 * n_merges * sizeof *expect);
+    int learned = 0;
+    naive_train(docs, lens, n, n_merges, expect, &learned);
+    CHECK(learned == n_merges, "naive trainer ran out of pairs after %d merges", learned);
+    int first_diff = -1;
+    for (int k = 0; k < learned && first_diff < 0; k++)
+        if (engine.merges[k][0] != expect[2 * k] || engine.merges[k][1] != expect[2 * k + 1]) first_diff = k;
+    CHECK(first_diff < 0, "merge %d: engine (%d, %d), naive (%d, %d)", first_diff,
+          first_diff < 0 ? 0 : engine.merges[first_diff][0], first_diff < 0 ? 0 : engine.merges[first_diff][1],
+          first_diff < 0 ? 0 : expect[2 * first_diff], first_diff < 0 ? 0 : expect[2 * first_diff + 1]);
+    free(expect);
+    free(engine.merges);
     sl_free(blob);
     sl_tokenizer_free(tok);
 }
@@ -576,6 +721,7 @@ int main(void) {
     if (src.n < 5 || src.total < 20000) {
         printf("skipped: trained-tokenizer tests need native/src/*.c (run from the repo root; found %zu files)\n", src.n);
     } else {
+        test_training_matches_naive(&src);
         test_trained(&rng, &src);
         test_hostile_blobs(&rng, &src);
         test_concurrent_encode(&src);
