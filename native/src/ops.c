@@ -1,0 +1,292 @@
+/* ops.c: GPT-2's non-matmul layers, forward and backward: token+position embedding, LayerNorm,
+ * GELU, the residual add and the fused softmax + cross-entropy at the top.
+ *
+ * Each op is a parallel loop over rows (or over fixed blocks of elements). Reductions that cross
+ * rows (LayerNorm's weight/bias gradients, the embedding gradients, the mean loss) are split over
+ * CHANNELS or over blocks whose boundaries depend only on the sizes, never on the thread count,
+ * and combined in a fixed order: results are bit-identical for any number of threads. */
+#include "ops.h"
+#include "threadpool.h"
+#include "vectorize.h"
+
+#include <math.h>
+#include <stddef.h>
+
+/* Elements per task in purely elementwise loops: large enough to amortise scheduling, small
+ * enough to balance. */
+enum { ELEMENT_BLOCK = 16384, CHANNEL_BLOCK = 16 };
+
+static int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Embedding                                                                                       */
+
+typedef struct {
+    float *out;
+    const int32_t *tokens;
+    const float *wte, *wpe;
+    int T, C;
+} embedding_fwd_ctx;
+
+static void embedding_forward_rows(void *p, int begin, int end, int thread) {
+    const embedding_fwd_ctx *c = p;
+    for (int row = begin; row < end; row++) {
+        float *out = c->out + (size_t)row * c->C;
+        const float *te = c->wte + (size_t)c->tokens[row] * c->C;
+        const float *pe = c->wpe + (size_t)(row % c->T) * c->C;
+        for (int i = 0; i < c->C; i++) out[i] = te[i] + pe[i];
+    }
+}
+
+void sl_embedding_forward(float *out, const int32_t *tokens, const float *wte, const float *wpe,
+                          int B, int T, int C) {
+    embedding_fwd_ctx c = {out, tokens, wte, wpe, T, C};
+    sl_parallel_for(B * T, embedding_forward_rows, &c);
+}
+
+typedef struct {
+    float *dwte, *dwpe;
+    const float *dout;
+    const int32_t *tokens;
+    int B, T, C;
+} embedding_bwd_ctx;
+
+/* Task = a block of CHANNEL_BLOCK channels: rows that share a token add into the same dwte row,
+ * so splitting by channel keeps every sum in one thread, in row order. */
+static void embedding_backward_channels(void *p, int begin, int end, int thread) {
+    const embedding_bwd_ctx *c = p;
+    int c0 = begin * CHANNEL_BLOCK, c1 = end * CHANNEL_BLOCK;
+    if (c1 > c->C) c1 = c->C;
+    for (int row = 0; row < c->B * c->T; row++) {
+        const float *d = c->dout + (size_t)row * c->C;
+        float *te = c->dwte + (size_t)c->tokens[row] * c->C;
+        float *pe = c->dwpe + (size_t)(row % c->T) * c->C;
+        for (int i = c0; i < c1; i++) {
+            te[i] += d[i];
+            pe[i] += d[i];
+        }
+    }
+}
+
+void sl_embedding_backward(float *dwte, float *dwpe, const float *dout, const int32_t *tokens,
+                           int B, int T, int C) {
+    embedding_bwd_ctx c = {dwte, dwpe, dout, tokens, B, T, C};
+    sl_parallel_for(ceil_div(C, CHANNEL_BLOCK), embedding_backward_channels, &c);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* LayerNorm                                                                                       */
+
+typedef struct {
+    float *out, *mean, *rstd;
+    const float *inp, *weight, *bias;
+    int C;
+} layernorm_fwd_ctx;
+
+/* Row statistics in double: C is at most a few thousand, and the two-pass variance keeps the
+ * gradient checks clean. */
+static void layernorm_forward_rows(void *p, int begin, int end, int thread) {
+    const layernorm_fwd_ctx *c = p;
+    int C = c->C;
+    for (int row = begin; row < end; row++) {
+        const float *x = c->inp + (size_t)row * C;
+        float *y = c->out + (size_t)row * C;
+        double sum = 0.0;
+        for (int i = 0; i < C; i++) sum += x[i];
+        double m = sum / C;
+        double var = 0.0;
+        for (int i = 0; i < C; i++) var += (x[i] - m) * (x[i] - m);
+        float s = (float)(1.0 / sqrt(var / C + 1e-5));
+        float mf = (float)m;
+        for (int i = 0; i < C; i++) y[i] = (x[i] - mf) * s * c->weight[i] + c->bias[i];
+        if (c->mean) c->mean[row] = mf;
+        if (c->rstd) c->rstd[row] = s;
+    }
+}
+
+void sl_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+                          const float *weight, const float *bias, int N, int C) {
+    layernorm_fwd_ctx c = {out, mean, rstd, inp, weight, bias, C};
+    sl_parallel_for(N, layernorm_forward_rows, &c);
+}
+
+typedef struct {
+    float *dinp, *dweight, *dbias;
+    const float *dout, *inp, *weight, *mean, *rstd;
+    int N, C;
+} layernorm_bwd_ctx;
+
+/* dinp per row: with xhat = (x - mean) * rstd and g = dout * weight,
+ * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)). */
+SL_VECTORIZED
+static void layernorm_backward_rows(void *p, int begin, int end, int thread) {
+    const layernorm_bwd_ctx *c = p;
+    int C = c->C;
+    for (int row = begin; row < end; row++) {
+        const float *x = c->inp + (size_t)row * C, *dy = c->dout + (size_t)row * C;
+        float *dx = c->dinp + (size_t)row * C;
+        float m = c->mean[row], s = c->rstd[row];
+        double g_sum = 0.0, gx_sum = 0.0;
+        for (int i = 0; i < C; i++) {
+            float g = dy[i] * c->weight[i];
+            g_sum += g;
+            gx_sum += g * ((x[i] - m) * s);
+        }
+        float g_mean = (float)(g_sum / C), gx_mean = (float)(gx_sum / C);
+        for (int i = 0; i < C; i++) {
+            float xhat = (x[i] - m) * s;
+            dx[i] += s * (dy[i] * c->weight[i] - g_mean - xhat * gx_mean);
+        }
+    }
+}
+
+/* dweight, dbias: sums over rows, split by channel block so each sum has one owner. */
+SL_VECTORIZED
+static void layernorm_backward_params(void *p, int begin, int end, int thread) {
+    const layernorm_bwd_ctx *c = p;
+    int C = c->C, c0 = begin * CHANNEL_BLOCK, c1 = end * CHANNEL_BLOCK;
+    if (c1 > C) c1 = C;
+    for (int row = 0; row < c->N; row++) {
+        const float *x = c->inp + (size_t)row * C, *dy = c->dout + (size_t)row * C;
+        float m = c->mean[row], s = c->rstd[row];
+        for (int i = c0; i < c1; i++) {
+            c->dweight[i] += dy[i] * ((x[i] - m) * s);
+            c->dbias[i] += dy[i];
+        }
+    }
+}
+
+void sl_layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                           const float *inp, const float *weight, const float *mean,
+                           const float *rstd, int N, int C) {
+    layernorm_bwd_ctx c = {dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C};
+    sl_parallel_for(N, layernorm_backward_rows, &c);
+    sl_parallel_for(ceil_div(C, CHANNEL_BLOCK), layernorm_backward_params, &c);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* GELU (tanh approximation): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))                     */
+
+#define GELU_SCALE 0.7978845608028654f /* sqrt(2/pi) */
+#define GELU_CUBE 0.044715f
+
+/* tanh(u) = 1 - 2 / (e^{2u} + 1): one vectorisable exp instead of a libm call. */
+static inline float tanh_approx(float u) { return 1.0f - 2.0f / (sl_exp_approx(2.0f * u) + 1.0f); }
+
+typedef struct {
+    float *out;
+    const float *inp, *dout;
+    int n;
+} gelu_ctx;
+
+SL_VECTORIZED
+static void gelu_forward_blocks(void *p, int begin, int end, int thread) {
+    const gelu_ctx *c = p;
+    size_t i0 = (size_t)begin * ELEMENT_BLOCK, i1 = (size_t)end * ELEMENT_BLOCK;
+    if (i1 > (size_t)c->n) i1 = (size_t)c->n;
+    const float *x = c->inp;
+    float *y = c->out;
+    for (size_t i = i0; i < i1; i++) {
+        float u = GELU_SCALE * (x[i] + GELU_CUBE * x[i] * x[i] * x[i]);
+        y[i] = 0.5f * x[i] * (1.0f + tanh_approx(u));
+    }
+}
+
+void sl_gelu_forward(float *out, const float *inp, int n) {
+    gelu_ctx c = {out, inp, NULL, n};
+    sl_parallel_for(ceil_div(n, ELEMENT_BLOCK), gelu_forward_blocks, &c);
+}
+
+SL_VECTORIZED
+static void gelu_backward_blocks(void *p, int begin, int end, int thread) {
+    const gelu_ctx *c = p;
+    size_t i0 = (size_t)begin * ELEMENT_BLOCK, i1 = (size_t)end * ELEMENT_BLOCK;
+    if (i1 > (size_t)c->n) i1 = (size_t)c->n;
+    const float *x = c->inp, *dy = c->dout;
+    float *dx = c->out;
+    for (size_t i = i0; i < i1; i++) {
+        float x2 = x[i] * x[i];
+        float t = tanh_approx(GELU_SCALE * (x[i] + GELU_CUBE * x2 * x[i]));
+        float du_dx = GELU_SCALE * (1.0f + 3.0f * GELU_CUBE * x2);
+        float grad = 0.5f * (1.0f + t) + 0.5f * x[i] * (1.0f - t * t) * du_dx;
+        dx[i] += grad * dy[i];
+    }
+}
+
+void sl_gelu_backward(float *dinp, const float *inp, const float *dout, int n) {
+    gelu_ctx c = {dinp, inp, dout, n};
+    sl_parallel_for(ceil_div(n, ELEMENT_BLOCK), gelu_backward_blocks, &c);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Residual                                                                                        */
+
+typedef struct {
+    float *out;
+    const float *a, *b;
+    int n;
+} residual_ctx;
+
+SL_VECTORIZED
+static void residual_blocks(void *p, int begin, int end, int thread) {
+    const residual_ctx *c = p;
+    size_t i0 = (size_t)begin * ELEMENT_BLOCK, i1 = (size_t)end * ELEMENT_BLOCK;
+    if (i1 > (size_t)c->n) i1 = (size_t)c->n;
+    for (size_t i = i0; i < i1; i++) c->out[i] = c->a[i] + c->b[i];
+}
+
+void sl_residual_forward(float *out, const float *a, const float *b, int n) {
+    residual_ctx c = {out, a, b, n};
+    sl_parallel_for(ceil_div(n, ELEMENT_BLOCK), residual_blocks, &c);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Fused softmax + cross-entropy                                                                   */
+
+/* Rows are grouped into at most LOSS_GROUPS groups fixed by N alone; each group's loss sum lands
+ * in its own slot and the slots are added in order afterwards. */
+enum { LOSS_GROUPS = 256 };
+
+typedef struct {
+    float *logits;
+    const int32_t *targets;
+    int N, V, rows_per_group;
+    double group_loss[LOSS_GROUPS];
+} softmax_ce_ctx;
+
+/* One row: loss = logsumexp(z) - z[target]; gradient (softmax(z) - onehot(target)) / N written
+ * over z. The max is subtracted before exponentiating so nothing overflows. */
+SL_VECTORIZED
+static double softmax_ce_row(float *z, int32_t target, int V, float inv_n) {
+    float mx = sl_max(z, V);
+    float target_logit = z[target];
+    float sum = sl_exp_shifted_sum(z, V, mx);
+    float scale = inv_n / sum;
+    for (int i = 0; i < V; i++) z[i] *= scale;
+    z[target] -= inv_n;
+    return log((double)sum) - (double)(target_logit - mx);
+}
+
+static void softmax_ce_groups(void *p, int begin, int end, int thread) {
+    softmax_ce_ctx *c = p;
+    float inv_n = 1.0f / (float)c->N;
+    for (int g = begin; g < end; g++) {
+        int r0 = g * c->rows_per_group, r1 = r0 + c->rows_per_group;
+        if (r1 > c->N) r1 = c->N;
+        double loss = 0.0;
+        for (int row = r0; row < r1; row++)
+            loss += softmax_ce_row(c->logits + (size_t)row * c->V, c->targets[row], c->V, inv_n);
+        c->group_loss[g] = loss;
+    }
+}
+
+float sl_softmax_cross_entropy(float *logits, const int32_t *targets, int N, int V) {
+    if (N <= 0) return 0.0f;
+    softmax_ce_ctx c = {.logits = logits, .targets = targets, .N = N, .V = V};
+    c.rows_per_group = ceil_div(N, LOSS_GROUPS);
+    int groups = ceil_div(N, c.rows_per_group);
+    sl_parallel_for(groups, softmax_ce_groups, &c);
+    double total = 0.0;
+    for (int g = 0; g < groups; g++) total += c.group_loss[g];
+    return (float)(total / N);
+}
