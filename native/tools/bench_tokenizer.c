@@ -8,6 +8,7 @@
  *   {"train_bytes", "files", "vocab", "train_s", "encode_cold_mb_per_s", "encode_mb_per_s",
  *    "pretokenize_mb_per_s", "bytes_per_token"}
  * pretokenize_mb_per_s (cutting only, no BPE) is the anchor encoding cannot beat. */
+#define _POSIX_C_SOURCE 200809L /* strdup, dirent, clock_gettime */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -2,6 +2,7 @@
  * source files, encoding checked against a naive BPE written here from the public blob format,
  * pre-token cuts on hand-picked cases, determinism, and hostile blobs (run it under
  * -DSL_SANITIZE=ON too). Runs from the repository root (CTest's working directory). */
+#define _POSIX_C_SOURCE 200809L /* strdup, dirent, clock_gettime */
 #include <dirent.h>
 #include <pthread.h>
 #include <stdint.h>
