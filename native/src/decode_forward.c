@@ -155,18 +155,6 @@ static void store_keys_values(sl_kv_cache *kv, int layer, int n, int pos0) {
 
 /* ---- elementwise ------------------------------------------------------------------------------ */
 
-typedef struct {
-    const sl_decode_kernels *kernels;
-    float *x;
-    size_t row_len;
-} gelu_job;
-
-static void gelu_body(void *ctx, int begin, int end, int thread) {
-    (void)thread;
-    const gelu_job *j = ctx;
-    j->kernels->gelu(j->x + (size_t)begin * j->row_len, (size_t)(end - begin) * j->row_len);
-}
-
 static void add_inplace(float *x, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }
@@ -197,8 +185,7 @@ static void blocks_forward(sl_kv_cache *kv, const sl_model *model, const int32_t
         add_inplace(kv->x, kv->proj, (size_t)n * C);
         sl_layernorm_forward(kv->ln, NULL, NULL, kv->x, p->ln2w + lc, p->ln2b + lc, n, C);
         linear(kv, kv->hidden, kv->ln, p->fcw + lc * 4 * C, p->fcb + lc * 4, n, C, 4 * C);
-        gelu_job gj = {kv->kernels, kv->hidden, (size_t)4 * C};
-        sl_parallel_for_limited(n, threads_for((double)n * 4 * C * 8), gelu_body, &gj);
+        sl_gelu_forward(kv->hidden, kv->hidden, n * 4 * C);
         linear(kv, kv->proj, kv->hidden, p->fcprojw + lc * 4 * C, p->fcprojb + lc, n, 4 * C, C);
         add_inplace(kv->x, kv->proj, (size_t)n * C);
     }

@@ -45,16 +45,7 @@ static void attend_portable(float *out, float *probs, float *scores, const float
     }
 }
 
-static void gelu_portable(float *x, size_t n) {
-    const float sqrt_2_over_pi = 0.7978845608f;
-    for (size_t i = 0; i < n; i++) {
-        float v = x[i];
-        x[i] = 0.5f * v * (1.0f + tanhf(sqrt_2_over_pi * (v + 0.044715f * v * v * v)));
-    }
-}
-
-static const sl_decode_kernels portable = {"portable", linear_portable, attend_portable,
-                                           gelu_portable};
+static const sl_decode_kernels portable = {"portable", linear_portable, attend_portable};
 
 const sl_decode_kernels *sl_decode_kernels_portable(void) { return &portable; }
 

@@ -1,7 +1,7 @@
 /* decode_kernels.h: the inner loops of inference that are not big matrix products: skinny
  * matrix-vector products (a decode step multiplies each weight matrix by one or a few rows, so
- * it is bound by reading the weights, not by arithmetic), one query's attention over the KV
- * cache, and GELU. Chosen at run time (AVX-512 where the CPU has it, portable C elsewhere), like
+ * it is bound by reading the weights, not by arithmetic) and one query's attention over the KV
+ * cache. Chosen at run time (AVX-512 where the CPU has it, portable C elsewhere), like
  * the matmul kernels. */
 #ifndef SL_DECODE_KERNELS_H
 #define SL_DECODE_KERNELS_H
@@ -21,8 +21,6 @@ typedef struct {
      * scores may alias it). */
     void (*attend)(float *out, float *probs, float *scores, const float *q, const float *keys_t,
                    const float *values, int n_keys, int head_size, int key_stride, float scale);
-    /* In place GELU, tanh approximation (GPT-2's). */
-    void (*gelu)(float *x, size_t n);
 } sl_decode_kernels;
 
 /* The best kernels this CPU runs. */

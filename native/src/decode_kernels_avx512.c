@@ -180,18 +180,4 @@ static void attend_avx512(float *out, float *probs, float *scores, const float *
     }
 }
 
-/* 0.5 x (1 + tanh u) written as x / (1 + e^(-2u)): no cancellation, no tanh. */
-static void gelu_avx512(float *x, size_t n) {
-    const __m512 k0 = _mm512_set1_ps(-2.0f * 0.7978845608f), k1 = _mm512_set1_ps(0.044715f),
-                 one = _mm512_set1_ps(1.0f);
-    for (size_t i = 0; i < n; i += 16) {
-        __mmask16 m = n - i >= 16 ? (__mmask16)0xFFFF : tail_mask((int)(n - i));
-        __m512 v = _mm512_maskz_loadu_ps(m, x + i);
-        __m512 inner = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_mul_ps(v, v), v), k1, v);
-        __m512 e = exp_ps(_mm512_mul_ps(inner, k0));
-        _mm512_mask_storeu_ps(x + i, m, _mm512_div_ps(v, _mm512_add_ps(one, e)));
-    }
-}
-
-const sl_decode_kernels sl_decode_kernels_avx512 = {"avx512", linear_avx512, attend_avx512,
-                                                    gelu_avx512};
+const sl_decode_kernels sl_decode_kernels_avx512 = {"avx512", linear_avx512, attend_avx512};
