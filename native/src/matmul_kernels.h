@@ -1,0 +1,58 @@
+/* matmul_kernels.h: the per-instruction-set inner kernels behind sl_matmul_forward/backward, and
+ * the run-time choice between them.
+ *
+ * matmul.c drives every product as C[M,N] (+)= A[M,K] @ B[K,N]: it packs B into panels of nr
+ * columns, blocks for the caches and splits rows over the pool. The instruction-set files
+ * (matmul_avx512.c, matmul_avx2.c, matmul_generic.c) only provide the register-blocked tile and
+ * the small-batch dot kernel below; everything else is shared. */
+#ifndef SL_MATMUL_KERNELS_H
+#define SL_MATMUL_KERNELS_H
+#include <stddef.h>
+#include "seedling.h"
+
+typedef struct {
+    const char *name; /* "avx512", "avx2", "generic" */
+    int mr, nr;       /* tile: mr rows of A times nr columns of B */
+
+    /* One mr x nr tile of C (row stride ldc):
+     *   C[i][j] = init[i][j] + sum_{k<kc} A(i,k) * b[k*nr + j]
+     * with A(i,k) = a[i*a_rs + k*a_cs], where a_cs == 1 (rows of a row-major matrix) or
+     * a_rs == 1 (mr consecutive values per k, e.g. a packed strip with a_cs == mr).
+     * init = C itself if accumulate, else bias[j] if bias != NULL, else 0.
+     * b is 64-byte aligned (a packed panel); c and bias may be unaligned. */
+    void (*tile)(int kc, const float *a, size_t a_rs, size_t a_cs, const float *b, float *c,
+                 size_t ldc, const float *bias, int accumulate);
+
+    /* Small-batch forward without packing: for n < N and o in [o_begin, o_end),
+     *   out[n*OC + o] = dot(x[n*C .. +C], w[o*C .. +C]) + (bias ? bias[o] : 0).
+     * Reads the weights once per group of rows: single-token decode is a stream over w. */
+    void (*rows_dot)(float *out, const float *x, const float *w, const float *bias, int N, int C,
+                     int OC, int o_begin, int o_end);
+} sl_matmul_kernels;
+
+extern const sl_matmul_kernels sl_matmul_kernels_generic;
+#if defined(__x86_64__) || defined(_M_X64)
+extern const sl_matmul_kernels sl_matmul_kernels_avx2;
+extern const sl_matmul_kernels sl_matmul_kernels_avx512;
+#endif
+
+/* The kernels named name if this build and this CPU can run them, else NULL. */
+const sl_matmul_kernels *sl_matmul_kernels_named(const char *name);
+/* The kernels sl_matmul_forward/backward use now: chosen on first use from the CPU (best
+ * available), unless the environment variable SEEDLING_KERNEL=generic|avx2|avx512 forces one. */
+const sl_matmul_kernels *sl_matmul_active_kernels(void);
+/* Force a kernel set (tests, benchmarks). Not thread safe against running matmuls. */
+sl_status sl_matmul_use_kernels(const char *name);
+
+/* Smallest share of work (multiply-adds) worth another thread; tests lower it to 1 so even
+ * tiny shapes are split across the pool. */
+void sl_matmul_set_min_work_per_thread(double fmas);
+
+/* The products themselves, with an explicit kernel set (the public functions pass the active one;
+ * tests pass each available set). Same contracts as matmul.h. */
+void sl_matmul_forward_with(const sl_matmul_kernels *k, float *out, const float *inp,
+                            const float *weight, const float *bias, int N, int C, int OC);
+void sl_matmul_backward_with(const sl_matmul_kernels *k, float *dinp, float *dweight, float *dbias,
+                             const float *dout, const float *inp, const float *weight, int N,
+                             int C, int OC);
+#endif
