@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { toProgressPoint, validateHostMessage, validateWebviewMessage } from '../../extension/dashboard/messages';
+
+const point = { step: 3, totalSteps: 10, tokensSeen: 3072, loss: 5.5, learningRate: 1e-3, tokensPerSecond: 900, elapsedMs: 4000, etaMs: 9000 };
+const run = { runId: 'r1', startedAt: 1, model: { preset: 'tiny', parameters: 0, device: 'cpu', threads: 2 } };
+
+test('well-formed host messages pass', () => {
+  assert.equal(validateHostMessage({ type: 'progress', runId: 'r1', points: [point, { ...point, valLoss: 5.9 }] }).ok, true);
+  assert.equal(validateHostMessage({ type: 'snapshot', runs: [{ info: run, progress: [point], checkpoints: [] }], activeRunId: null }).ok, true);
+  assert.equal(validateHostMessage({ type: 'runStarted', run }).ok, true);
+});
+
+test('unknown types and non-objects are rejected', () => {
+  assert.match(errorOf(validateHostMessage({ type: 'evil' })), /unknown message type/);
+  assert.match(errorOf(validateHostMessage('progress')), /not an object/);
+  assert.match(errorOf(validateHostMessage(null)), /not an object/);
+  assert.match(errorOf(validateWebviewMessage({ type: 'snapshot' })), /unknown message type/);
+  assert.match(errorOf(validateHostMessage({ type: 'toString' })), /unknown message type/);
+});
+
+test('wrong field types, missing and extra fields are rejected with the path', () => {
+  assert.match(errorOf(validateHostMessage({ type: 'progress', runId: 'r1', points: [{ ...point, loss: '5.5' }] })), /\$\.points\[0\]\.loss: expected number/);
+  assert.match(errorOf(validateHostMessage({ type: 'progress', runId: 'r1', points: [{ ...point, step: 1.5 }] })), /integer/);
+  assert.match(errorOf(validateHostMessage({ type: 'progress', runId: 'r1' })), /points: missing/);
+  assert.match(errorOf(validateHostMessage({ type: 'progress', runId: 'r1', points: [], extra: 1 })), /unexpected field "extra"/);
+  assert.match(errorOf(validateWebviewMessage({ type: 'revealToken', index: -1 })), /< 0/);
+  assert.match(errorOf(validateWebviewMessage({ type: 'log', level: 'fatal', message: 'x' })), /expected one of/);
+});
+
+test('a diverged loss (null after JSON) is accepted; Infinity in a plain number field is not', () => {
+  assert.equal(validateHostMessage({ type: 'progress', runId: 'r1', points: [{ ...point, loss: null }] }).ok, true);
+  assert.equal(validateHostMessage({ type: 'runStarted', run: { ...run, startedAt: Infinity } }).ok, false);
+});
+
+test('attention weights must be Float32Arrays', () => {
+  const view = { tokens: ['a', 'b'], tokenOffsets: [0, 1], layers: 1, heads: 1, next: [{ token: 'c', probability: 0.5 }], ms: 1, roundTripMs: 2, documentName: 'a.js', truncated: false };
+  assert.equal(validateHostMessage({ type: 'attention', view: { ...view, weights: [new Float32Array(4)] } }).ok, true);
+  assert.match(errorOf(validateHostMessage({ type: 'attention', view: { ...view, weights: [[1, 0, 0.5, 0.5]] } })), /expected Float32Array/);
+  assert.match(errorOf(validateHostMessage({ type: 'attention', view: { ...view, weights: [new Float32Array(4)], next: [{ token: 'c', probability: 2 }] } })), /> 1/);
+});
+
+test('toProgressPoint keeps only charted fields and maps NaN to null', () => {
+  const p = toProgressPoint({ ...point, loss: NaN, valLoss: 4, extraField: 1 } as never);
+  assert.equal(p.loss, null);
+  assert.equal(p.valLoss, 4);
+  assert.equal('extraField' in p, false);
+  assert.equal(validateHostMessage({ type: 'progress', runId: 'r', points: [p] }).ok, true);
+});
+
+function errorOf(r: { ok: boolean; error?: string }): string {
+  assert.equal(r.ok, false, 'expected the message to be rejected');
+  return r.error ?? '';
+}
