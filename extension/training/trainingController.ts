@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readCorpusExcludes, type ConfigService, type SeedlingConfig } from '../config';
 import type { Engine } from '../engineApi';
+import { ENGINE_CRASHED } from '../engine/engineErrors';
 import type { EngineEvent, PresetName, TrainParams, TrainProgress, TrainResult } from '../engine/protocol';
 import { describeError, type Log } from '../log';
 import type { ModelHost } from '../modelHost';
@@ -45,9 +46,11 @@ export class TrainingController implements vscode.Disposable {
   private active: ActiveRun | undefined;
   private readonly emitter = new vscode.EventEmitter<TrainingEvent>();
   private readonly stateChanged = new vscode.EventEmitter<void>();
-  private readonly runState: RunStateWriter;
+  private readonly runState: Pick<RunStateWriter, 'write'>;
   private lastCorpusText: string | undefined;
   private interrupted: RunState | undefined;
+  /** VS Code is shutting down: a run in flight must stay marked "running" so the next start offers to resume it. */
+  private disposed = false;
 
   /** Run start/end, corpus summary, progress and checkpoints (the dashboard listens here). */
   readonly onEvent = this.emitter.event;
@@ -55,7 +58,8 @@ export class TrainingController implements vscode.Disposable {
   readonly onDidChangeState = this.stateChanged.event;
 
   constructor(private readonly deps: TrainingControllerDeps) {
-    this.runState = new RunStateWriter(deps.paths.dir, (err) => deps.log.warn(`Could not save the training state: ${describeError(err)}`));
+    const writer = new RunStateWriter(deps.paths.dir, (err) => deps.log.warn(`Could not save the training state: ${describeError(err)}`));
+    this.runState = { write: (state) => (this.disposed ? Promise.resolve() : writer.write(state)) };
   }
 
   get isActive(): boolean {
@@ -314,9 +318,17 @@ export class TrainingController implements vscode.Disposable {
       return { status, message };
     }
 
+    const took = formatDuration(Date.now() - startedAt);
+    if (result.stoppedBy === 'cancelled' || run.abort.signal.aborted) {
+      // A stopped run saved its checkpoint: completions use it, and Resume Training continues it.
+      await this.runState.write({ ...state, status: 'stopped', step: result.steps });
+      await this.deps.model.load(result.checkpointPath, result.steps);
+      log.info(`Training stopped after ${took}: ${formatResult(result)}`);
+      this.emitter.fire({ type: 'runEnd', runId: run.runId, finishedAt: Date.now(), status: 'cancelled', result, message: 'stopped by the user' });
+      return { status: 'cancelled', result };
+    }
     await this.runState.write({ ...state, status: 'finished', step: result.steps });
     await this.deps.model.load(result.checkpointPath, result.steps);
-    const took = formatDuration(Date.now() - startedAt);
     log.info(`Training finished (${result.stoppedBy}) in ${took}: ${formatResult(result)}`);
     this.emitter.fire({ type: 'runEnd', runId: run.runId, finishedAt: Date.now(), status: 'finished', result, message: result.stoppedBy });
     void vscode.window.showInformationMessage(`Seedling trained on ${corpusText} in ${took}: ${formatResult(result)}. Completions now use the new model.`);
@@ -337,15 +349,15 @@ export class TrainingController implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.active?.abort.abort();
+    // Not aborted here: the engine's shutdown saves the run, and run.json keeps saying "running".
+    this.disposed = true;
     this.emitter.dispose();
     this.stateChanged.dispose();
   }
 }
 
 function isCrash(err: unknown): boolean {
-  const code = (err as { code?: string })?.code;
-  return code === 'crashed' || code === 'engine-exited' || code === 'ENGINE_CRASHED';
+  return (err as { code?: string })?.code === ENGINE_CRASHED;
 }
 
 async function fileExists(file: string): Promise<boolean> {
