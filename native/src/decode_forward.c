@@ -81,12 +81,52 @@ static sl_status ensure_score_scratch(sl_kv_cache *kv) {
     return SL_OK;
 }
 
+/* ---- half-precision weights ------------------------------------------------------------------ */
+
+static size_t half_weight_count(const sl_config *c) {
+    size_t C = (size_t)c->d_model, L = (size_t)c->n_layers;
+    return L * 12 * C * C + (size_t)c->vocab_size * C;
+}
+
+void sl_half_weights_refresh(sl_half_weights *w, const sl_model *model, const sl_decode_kernels *kernels) {
+    const sl_config *c = &model->config;
+    size_t C = (size_t)c->d_model, L = (size_t)c->n_layers;
+    const sl_param_tensors *p = &model->params;
+    kernels->to_f16(w->qkvw, p->qkvw, L * 3 * C * C);
+    kernels->to_f16(w->attprojw, p->attprojw, L * C * C);
+    kernels->to_f16(w->fcw, p->fcw, L * 4 * C * C);
+    kernels->to_f16(w->fcprojw, p->fcprojw, L * 4 * C * C);
+    kernels->to_f16(w->wte, p->wte, (size_t)c->vocab_size * C);
+}
+
+sl_status sl_half_weights_init(sl_half_weights *w, const sl_model *model, const sl_decode_kernels *kernels) {
+    memset(w, 0, sizeof *w);
+    const sl_config *c = &model->config;
+    size_t C = (size_t)c->d_model, L = (size_t)c->n_layers;
+    w->memory = sl_calloc_or_fail(half_weight_count(c), sizeof(uint16_t), "half-precision decode weights");
+    if (!w->memory) return SL_ERR_OUT_OF_MEMORY;
+    w->qkvw = w->memory;
+    w->attprojw = w->qkvw + L * 3 * C * C;
+    w->fcw = w->attprojw + L * C * C;
+    w->fcprojw = w->fcw + L * 4 * C * C;
+    w->wte = w->fcprojw + L * 4 * C * C;
+    sl_half_weights_refresh(w, model, kernels);
+    return SL_OK;
+}
+
+void sl_half_weights_free(sl_half_weights *w) {
+    if (!w) return;
+    free(w->memory);
+    memset(w, 0, sizeof *w);
+}
+
 /* ---- matrix products -------------------------------------------------------------------------- */
 
 typedef struct {
     const sl_decode_kernels *kernels;
     float *out;
     const float *inp, *weight, *bias;
+    const uint16_t *weight16;
     int n, C, OC;
 } linear_job;
 
@@ -94,17 +134,22 @@ static void linear_body(void *ctx, int begin, int end, int thread) {
     (void)thread;
     const linear_job *j = ctx;
     int o_end = end * LINEAR_BLOCK < j->OC ? end * LINEAR_BLOCK : j->OC;
-    j->kernels->linear(j->out, j->inp, j->weight, j->bias, j->n, j->C, j->OC, begin * LINEAR_BLOCK, o_end);
+    if (j->weight16)
+        j->kernels->linear_f16(j->out, j->inp, j->weight16, j->bias, j->n, j->C, j->OC, begin * LINEAR_BLOCK, o_end);
+    else
+        j->kernels->linear(j->out, j->inp, j->weight, j->bias, j->n, j->C, j->OC, begin * LINEAR_BLOCK, o_end);
 }
 
-/* out[n, OC] = inp[n, C] @ weight[OC, C]^T + bias */
+/* out[n, OC] = inp[n, C] @ weight[OC, C]^T + bias; few rows read weight16 (the same matrix in
+ * half precision) when it is given. */
 static void linear(const sl_kv_cache *kv, float *out, const float *inp, const float *weight,
-                   const float *bias, int n, int C, int OC) {
+                   const uint16_t *weight16, const float *bias, int n, int C, int OC) {
     if (n > SKINNY_MAX_ROWS) {
         sl_matmul_forward(out, inp, weight, bias, n, C, OC);
         return;
     }
-    linear_job job = {kv->kernels, out, inp, weight, bias, n, C, OC};
+    if (!kv->half || !kv->kernels->linear_f16) weight16 = NULL;
+    linear_job job = {kv->kernels, out, inp, weight, bias, weight16, n, C, OC};
     int tasks = (OC + LINEAR_BLOCK - 1) / LINEAR_BLOCK;
     sl_parallel_for_limited(tasks, threads_for((double)n * C * OC), linear_body, &job);
 }
@@ -168,6 +213,7 @@ static void blocks_forward(sl_kv_cache *kv, const sl_model *model, const int32_t
     const sl_config *cfg = &kv->config;
     const int C = cfg->d_model, NH = cfg->n_heads;
     const sl_param_tensors *p = &model->params;
+    const sl_half_weights *h = kv->half;
     for (int t = 0; t < n; t++) {
         const float *te = p->wte + (size_t)tokens[t] * C, *pe = p->wpe + (size_t)(pos0 + t) * C;
         float *x = kv->x + (size_t)t * C;
@@ -176,17 +222,17 @@ static void blocks_forward(sl_kv_cache *kv, const sl_model *model, const int32_t
     for (int l = 0; l < cfg->n_layers; l++) {
         const size_t lc = (size_t)l * C;
         sl_layernorm_forward(kv->ln, NULL, NULL, kv->x, p->ln1w + lc, p->ln1b + lc, n, C);
-        linear(kv, kv->qkv, kv->ln, p->qkvw + lc * 3 * C, p->qkvb + lc * 3, n, C, 3 * C);
+        linear(kv, kv->qkv, kv->ln, p->qkvw + lc * 3 * C, h ? h->qkvw + lc * 3 * C : NULL, p->qkvb + lc * 3, n, C, 3 * C);
         store_keys_values(kv, l, n, pos0);
         attention_job aj = {kv, l, n, pos0, probs, probs_stride};
         double attention_work = (double)n * (pos0 + n) * C * 2;
         sl_parallel_for_limited(n * NH, threads_for(attention_work), attention_body, &aj);
-        linear(kv, kv->proj, kv->att, p->attprojw + lc * C, p->attprojb + lc, n, C, C);
+        linear(kv, kv->proj, kv->att, p->attprojw + lc * C, h ? h->attprojw + lc * C : NULL, p->attprojb + lc, n, C, C);
         add_inplace(kv->x, kv->proj, (size_t)n * C);
         sl_layernorm_forward(kv->ln, NULL, NULL, kv->x, p->ln2w + lc, p->ln2b + lc, n, C);
-        linear(kv, kv->hidden, kv->ln, p->fcw + lc * 4 * C, p->fcb + lc * 4, n, C, 4 * C);
+        linear(kv, kv->hidden, kv->ln, p->fcw + lc * 4 * C, h ? h->fcw + lc * 4 * C : NULL, p->fcb + lc * 4, n, C, 4 * C);
         sl_gelu_forward(kv->hidden, kv->hidden, n * 4 * C);
-        linear(kv, kv->proj, kv->hidden, p->fcprojw + lc * 4 * C, p->fcprojb + lc, n, 4 * C, C);
+        linear(kv, kv->proj, kv->hidden, p->fcprojw + lc * 4 * C, h ? h->fcprojw + lc * 4 * C : NULL, p->fcprojb + lc, n, 4 * C, C);
         add_inplace(kv->x, kv->proj, (size_t)n * C);
     }
 }
@@ -215,7 +261,7 @@ sl_status sl_kv_forward(sl_kv_cache *kv, const sl_model *model, const int32_t *t
             const int C = cfg->d_model;
             const sl_param_tensors *p = &model->params;
             sl_layernorm_forward(kv->ln, NULL, NULL, kv->x + (size_t)(rows - 1) * C, p->lnfw, p->lnfb, 1, C);
-            linear(kv, logits, kv->ln, p->wte, NULL, 1, C, cfg->vocab_size);
+            linear(kv, logits, kv->ln, p->wte, kv->half ? kv->half->wte : NULL, NULL, 1, C, cfg->vocab_size);
         }
     }
     return SL_OK;

@@ -9,6 +9,22 @@
 #include "decode_kernels.h"
 #include "model.h"
 
+/* Half-precision copies of the matrices a decode step streams (every layer's qkvw, attprojw,
+ * fcw, fcprojw, and wte for the logits). A decode step reads all of them per token; in fp32
+ * (17 MB for the small preset) they spill out of the last-level cache, in fp16 they fit, which
+ * is most of the decode speed. Arithmetic stays fp32. A snapshot: refresh after the model's
+ * weights change. */
+typedef struct {
+    uint16_t *memory;
+    uint16_t *qkvw, *attprojw, *fcw, *fcprojw, *wte;
+} sl_half_weights;
+
+/* Allocate and fill (kernels->to_f16). */
+sl_status sl_half_weights_init(sl_half_weights *w, const sl_model *model, const sl_decode_kernels *kernels);
+/* Convert the model's current weights again. */
+void sl_half_weights_refresh(sl_half_weights *w, const sl_model *model, const sl_decode_kernels *kernels);
+void sl_half_weights_free(sl_half_weights *w);
+
 typedef struct {
     sl_config config;
     int capacity; /* positions the cache holds */
@@ -23,6 +39,8 @@ typedef struct {
     float *scores;     /* [score_threads][capacity]: one query's scores per worker */
     int score_threads;
     const sl_decode_kernels *kernels;
+    /* If not NULL (and kernels->linear_f16 exists), few-row matrix products read these. */
+    const sl_half_weights *half;
 } sl_kv_cache;
 
 /* Allocate a cache for `capacity` positions of a model with this config. */

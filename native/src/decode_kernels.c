@@ -3,6 +3,41 @@
 #include "decode_kernels.h"
 
 #include <math.h>
+#include <string.h>
+
+uint16_t sl_f32_to_f16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, sizeof x);
+    uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
+    uint32_t mag = x & 0x7fffffffu;
+    if (mag >= 0x7f800000u) return sign | 0x7c00u | (mag > 0x7f800000u ? 0x200u : 0u); /* inf, NaN */
+    if (mag >= 0x477ff000u) return sign | 0x7c00u; /* rounds past 65504: infinity */
+    if (mag < 0x38800000u) { /* below 2^-14: a subnormal half, in units of 2^-24 */
+        float a;
+        memcpy(&a, &mag, sizeof a);
+        return sign | (uint16_t)lrintf(a * 16777216.0f);
+    }
+    uint32_t h = (((mag >> 23) - 112u) << 10) | ((mag & 0x7fffffu) >> 13);
+    uint32_t rest = mag & 0x1fffu;
+    if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) h++; /* a carry correctly bumps the exponent */
+    return sign | (uint16_t)h;
+}
+
+float sl_f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu, bits;
+    if (e == 0) {
+        float v = (float)m / 16777216.0f;
+        return sign ? -v : v;
+    }
+    bits = sign | (e == 31 ? 0x7f800000u | (m << 13) : ((e + 112u) << 23) | (m << 13));
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+static void to_f16_portable(uint16_t *dst, const float *src, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = sl_f32_to_f16(src[i]);
+}
 
 static void linear_portable(float *out, const float *inp, const float *weight, const float *bias,
                             int n, int C, int OC, int o_begin, int o_end) {
@@ -45,7 +80,8 @@ static void attend_portable(float *out, float *probs, float *scores, const float
     }
 }
 
-static const sl_decode_kernels portable = {"portable", linear_portable, attend_portable};
+static const sl_decode_kernels portable = {"portable", linear_portable, NULL, to_f16_portable,
+                                           attend_portable};
 
 const sl_decode_kernels *sl_decode_kernels_portable(void) { return &portable; }
 

@@ -6,6 +6,7 @@
 #ifndef SL_DECODE_KERNELS_H
 #define SL_DECODE_KERNELS_H
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
     const char *name;
@@ -13,6 +14,12 @@ typedef struct {
      * o_begin <= o < o_end. out is [n, OC], inp [n, C], weight [OC, C]; bias may be NULL. */
     void (*linear)(float *out, const float *inp, const float *weight, const float *bias, int n,
                    int C, int OC, int o_begin, int o_end);
+    /* The same with IEEE half-precision weights (half the bytes to stream; fp32 arithmetic).
+     * NULL where the CPU has no fast half-to-float conversion: then decode keeps fp32 weights. */
+    void (*linear_f16)(float *out, const float *inp, const uint16_t *weight, const float *bias,
+                       int n, int C, int OC, int o_begin, int o_end);
+    /* dst[i] = src[i] rounded to the nearest half (ties to even); overflow becomes infinity. */
+    void (*to_f16)(uint16_t *dst, const float *src, size_t n);
     /* One query of one head against n_keys cached positions:
      *   p = softmax(scale * q . k_j),  out = sum_j p_j v_j.
      * keys_t is the head's keys transposed, [head_size][key_stride] (key j of dimension d at
@@ -22,6 +29,10 @@ typedef struct {
     void (*attend)(float *out, float *probs, float *scores, const float *q, const float *keys_t,
                    const float *values, int n_keys, int head_size, int key_stride, float scale);
 } sl_decode_kernels;
+
+/* Scalar conversions, exact (tests and the portable path). */
+uint16_t sl_f32_to_f16(float f);
+float sl_f16_to_f32(uint16_t h);
 
 /* The best kernels this CPU runs. */
 const sl_decode_kernels *sl_decode_kernels_select(void);

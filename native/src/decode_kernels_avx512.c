@@ -83,6 +83,66 @@ static void linear_avx512(float *out, const float *inp, const float *weight, con
     }
 }
 
+static inline __m512 load_f16(const uint16_t *p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
+}
+
+static inline __m512 load_f16_masked(__mmask16 m, const uint16_t *p) {
+    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+}
+
+/* linear_avx512 with half-precision weights, converted in registers. */
+static void linear_f16_avx512(float *out, const float *inp, const uint16_t *weight, const float *bias,
+                              int n, int C, int OC, int o_begin, int o_end) {
+    const int c_full = C & ~15;
+    const __mmask16 m_tail = tail_mask(C & 15);
+    int o = o_begin;
+    for (; o + 4 <= o_end; o += 4) {
+        const uint16_t *w0 = weight + (size_t)o * C, *w1 = w0 + C, *w2 = w1 + C, *w3 = w2 + C;
+        __m128 b = bias ? _mm_loadu_ps(bias + o) : _mm_setzero_ps();
+        for (int r = 0; r < n; r++) {
+            const float *x = inp + (size_t)r * C;
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            int c = 0;
+            for (; c < c_full; c += 16) {
+                __m512 xv = _mm512_loadu_ps(x + c);
+                a0 = _mm512_fmadd_ps(load_f16(w0 + c), xv, a0);
+                a1 = _mm512_fmadd_ps(load_f16(w1 + c), xv, a1);
+                a2 = _mm512_fmadd_ps(load_f16(w2 + c), xv, a2);
+                a3 = _mm512_fmadd_ps(load_f16(w3 + c), xv, a3);
+            }
+            if (c < C) {
+                __m512 xv = _mm512_maskz_loadu_ps(m_tail, x + c);
+                a0 = _mm512_fmadd_ps(load_f16_masked(m_tail, w0 + c), xv, a0);
+                a1 = _mm512_fmadd_ps(load_f16_masked(m_tail, w1 + c), xv, a1);
+                a2 = _mm512_fmadd_ps(load_f16_masked(m_tail, w2 + c), xv, a2);
+                a3 = _mm512_fmadd_ps(load_f16_masked(m_tail, w3 + c), xv, a3);
+            }
+            _mm_storeu_ps(out + (size_t)r * OC + o, _mm_add_ps(sum4(a0, a1, a2, a3), b));
+        }
+    }
+    for (; o < o_end; o++) {
+        const uint16_t *w = weight + (size_t)o * C;
+        for (int r = 0; r < n; r++) {
+            const float *x = inp + (size_t)r * C;
+            __m512 a = _mm512_setzero_ps();
+            for (int c = 0; c < C; c += 16) {
+                __mmask16 m = tail_mask(C - c);
+                a = _mm512_fmadd_ps(load_f16_masked(m, w + c), _mm512_maskz_loadu_ps(m, x + c), a);
+            }
+            out[(size_t)r * OC + o] = _mm512_reduce_add_ps(a) + (bias ? bias[o] : 0.0f);
+        }
+    }
+}
+
+static void to_f16_avx512(uint16_t *dst, const float *src, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm256_storeu_si256((__m256i *)(dst + i),
+                            _mm512_cvtps_ph(_mm512_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    for (; i < n; i++) dst[i] = sl_f32_to_f16(src[i]);
+}
+
 /* s[j] = scale * q . k_j, 64 keys per pass so each broadcast of q[d] feeds four FMAs. */
 static void attention_scores(float *s, const float *q, const float *keys_t, int n_keys,
                              int head_size, int key_stride, float scale) {
@@ -180,4 +240,5 @@ static void attend_avx512(float *out, float *probs, float *scores, const float *
     }
 }
 
-const sl_decode_kernels sl_decode_kernels_avx512 = {"avx512", linear_avx512, attend_avx512};
+const sl_decode_kernels sl_decode_kernels_avx512 = {"avx512", linear_avx512, linear_f16_avx512,
+                                                    to_f16_avx512, attend_avx512};

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "model.h"
 #include "sampler.h"
+#include "session_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 struct sl_session {
     sl_model *model;
     sl_kv_cache kv;
+    sl_half_weights half; /* memory == NULL: decode reads the fp32 weights */
     int32_t *cached_tokens; /* [context] the token whose keys/values sit at each position */
     int n_cached;
     float *logits;          /* [vocab] after the last processed token */
@@ -54,6 +56,13 @@ sl_status sl_session_create(sl_model *model, sl_session **out) {
         sl_session_free(s);
         return SL_ERR_OUT_OF_MEMORY;
     }
+    if (s->kv.kernels->linear_f16) {
+        st = sl_session_set_half_weights(s, 1);
+        if (st != SL_OK) {
+            sl_session_free(s);
+            return st;
+        }
+    }
     *out = s;
     return SL_OK;
 }
@@ -61,14 +70,39 @@ sl_status sl_session_create(sl_model *model, sl_session **out) {
 void sl_session_free(sl_session *s) {
     if (!s) return;
     sl_kv_cache_free(&s->kv);
+    sl_half_weights_free(&s->half);
     free(s->cached_tokens);
     free(s->logits);
     free(s);
 }
 
+/* Also re-reads the weights into the half-precision copies: after training changed the model,
+ * a reset is what makes the session see it (the cached keys and values were stale too). */
 void sl_session_reset(sl_session *s) {
-    if (s) s->n_cached = 0;
+    if (!s) return;
+    s->n_cached = 0;
+    if (s->half.memory) sl_half_weights_refresh(&s->half, s->model, s->kv.kernels);
 }
+
+sl_status sl_session_set_half_weights(sl_session *s, int enabled) {
+    if (!s) return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_session_set_half_weights: NULL session");
+    s->n_cached = 0;
+    if (!enabled || !s->kv.kernels->linear_f16) {
+        sl_half_weights_free(&s->half);
+        s->kv.half = NULL;
+        return enabled ? sl_fail(SL_ERR_UNSUPPORTED, "no half-precision kernels on this CPU") : SL_OK;
+    }
+    if (!s->half.memory) {
+        sl_status st = sl_half_weights_init(&s->half, s->model, s->kv.kernels);
+        if (st != SL_OK) return st;
+    } else {
+        sl_half_weights_refresh(&s->half, s->model, s->kv.kernels);
+    }
+    s->kv.half = &s->half;
+    return SL_OK;
+}
+
+int sl_session_half_weights(const sl_session *s) { return s && s->kv.half != NULL; }
 
 /* Bring the cache to exactly prompt[0..n) and leave the logits after it in s->logits. Reuses
  * the longest common prefix with what the cache holds; the last prompt token always runs again,

@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void fill(float *x, size_t n, sl_rng *r, float scale) {
     for (size_t i = 0; i < n; i++) x[i] = scale * sl_rng_normal(r);
@@ -73,6 +74,59 @@ static void test_attend(const sl_decode_kernels *fast, const sl_decode_kernels *
     }
 }
 
+/* Half conversions: every half survives a round trip; rounding is to nearest, ties to even, with
+ * overflow to infinity; the SIMD conversion agrees with the scalar one. */
+static void test_half_conversions(const sl_decode_kernels *fast, sl_rng *r) {
+    int bad = 0;
+    for (uint32_t h = 0; h < 65536; h++) {
+        if (((h >> 10) & 0x1f) == 0x1f && (h & 0x3ff)) continue; /* NaNs: payloads may differ */
+        if (sl_f32_to_f16(sl_f16_to_f32((uint16_t)h)) != h) bad++;
+    }
+    CHECK(bad == 0, "%d halves do not survive a round trip", bad);
+    CHECK(sl_f32_to_f16(1.0f) == 0x3c00 && sl_f32_to_f16(-2.0f) == 0xc000, "1 and -2");
+    CHECK(sl_f32_to_f16(65504.0f) == 0x7bff && sl_f32_to_f16(65520.0f) == 0x7c00, "largest half, overflow");
+    CHECK(sl_f32_to_f16(1.0f + 1.0f / 2048) == 0x3c00, "a tie rounds to even (down)");
+    CHECK(sl_f32_to_f16(1.0f + 3.0f / 2048) == 0x3c02, "a tie rounds to even (up)");
+    CHECK(sl_f32_to_f16(5.960464477539063e-08f) == 0x0001, "smallest subnormal");
+    CHECK(isnan(sl_f16_to_f32(sl_f32_to_f16(NAN))), "NaN stays NaN");
+    enum { N = 1000 };
+    float x[N];
+    uint16_t a[N], b[N];
+    for (int i = 0; i < N; i++) x[i] = sl_rng_normal(r) * (i % 3 == 0 ? 1e-6f : i % 3 == 1 ? 1.0f : 3e4f);
+    fast->to_f16(a, x, N);
+    for (int i = 0; i < N; i++) b[i] = sl_f32_to_f16(x[i]);
+    CHECK(memcmp(a, b, sizeof a) == 0, "%s half conversion differs from the scalar one", fast->name);
+}
+
+/* The half-weight GEMV equals the fp32 one on the same (half-rounded) weights. */
+static void test_linear_f16(const sl_decode_kernels *fast, const sl_decode_kernels *ref, sl_rng *r) {
+    if (!fast->linear_f16) {
+        printf("skipped half-weight GEMV: %s kernels have none\n", fast->name);
+        return;
+    }
+    const int shapes[][3] = {{1, 256, 768}, {1, 37, 19}, {5, 100, 33}, {1, 1024, 8}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int n = shapes[s][0], C = shapes[s][1], OC = shapes[s][2];
+        float *inp = malloc(sizeof(float) * n * C), *w = malloc(sizeof(float) * OC * C),
+              *b = malloc(sizeof(float) * OC), *o1 = calloc((size_t)n * OC, sizeof(float)),
+              *o2 = calloc((size_t)n * OC, sizeof(float));
+        uint16_t *w16 = malloc(sizeof(uint16_t) * OC * C);
+        fill(inp, (size_t)n * C, r, 1.0f);
+        fill(w, (size_t)OC * C, r, 0.1f);
+        fill(b, (size_t)OC, r, 0.1f);
+        for (int i = 0; i < OC * C; i++) {
+            w16[i] = sl_f32_to_f16(w[i]);
+            w[i] = sl_f16_to_f32(w16[i]);
+        }
+        fast->linear_f16(o1, inp, w16, b, n, C, OC, 0, OC / 2);
+        fast->linear_f16(o1, inp, w16, b, n, C, OC, OC / 2, OC);
+        ref->linear(o2, inp, w, b, n, C, OC, 0, OC);
+        double d = max_rel_diff(o1, o2, (size_t)n * OC);
+        CHECK(d < 1e-5, "half GEMV n=%d C=%d OC=%d differs by %g", n, C, OC, d);
+        free(inp); free(w); free(b); free(o1); free(o2); free(w16);
+    }
+}
+
 int main(void) {
     const sl_decode_kernels *fast = sl_decode_kernels_select(), *ref = sl_decode_kernels_portable();
     printf("decode kernels: %s\n", fast->name);
@@ -80,6 +134,8 @@ int main(void) {
     sl_rng_seed(&r, 7);
     test_linear(fast, ref, &r);
     test_attend(fast, ref, &r);
+    test_half_conversions(fast, &r);
+    test_linear_f16(fast, ref, &r);
     if (fast == ref) printf("skipped SIMD comparison: this CPU runs the portable kernels (checked them against themselves)\n");
     return check_exit_code("test_decode_kernels");
 }

@@ -8,6 +8,7 @@
 #include "model.h"
 #include "ops.h"
 #include "seedling.h"
+#include "session_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -58,12 +59,21 @@ static double rel_diff(const float *a, const float *b, int n) {
     return worst / scale;
 }
 
-/* (1) the cache, filled in pieces and partly invalidated, gives the full forward's logits */
-static void test_logits_match_full_forward(int V, int ctx, int C, int L, int NH) {
+/* (1) the cache, filled in pieces and partly invalidated, gives the full forward's logits: to
+ * summation order with fp32 weights, to half-precision rounding with the default half weights */
+static void test_logits_match_full_forward(int V, int ctx, int C, int L, int NH, int half) {
     sl_model *m = make_model(V, ctx, C, L, NH, 1234);
     sl_session *s = NULL;
     CHECK_OK(sl_session_create(m, &s));
     if (!m || !s) return;
+    if (half && !sl_session_half_weights(s)) {
+        printf("skipped half-weight logits: this CPU decodes with fp32 weights\n");
+        sl_session_free(s);
+        sl_model_free(m);
+        return;
+    }
+    if (!half) CHECK_OK(sl_session_set_half_weights(s, 0));
+    const double tol = half ? 3e-3 : 1e-4;
     int T = ctx;
     int32_t *seq = malloc(sizeof(int32_t) * T), *changed = malloc(sizeof(int32_t) * T);
     float *got = malloc(sizeof(float) * V), *ref_all = malloc(sizeof(float) * (size_t)T * V);
@@ -76,8 +86,8 @@ static void test_logits_match_full_forward(int V, int ctx, int C, int L, int NH)
         if (n > T) continue;
         CHECK_OK(sl_session_logits(s, seq, (size_t)n, got));
         double d = rel_diff(got, ref_all + (size_t)(n - 1) * V, V);
-        CHECK(d < 1e-4, "config C=%d L=%d NH=%d: logits after %d tokens differ from the full forward by %g",
-              C, L, NH, n, d);
+        CHECK(d < tol, "config C=%d L=%d NH=%d half=%d: logits after %d tokens differ from the full forward by %g",
+              C, L, NH, half, n, d);
     }
     /* a changed token in the middle: the cache keeps only what precedes it */
     memcpy(changed, seq, sizeof(int32_t) * T);
@@ -87,7 +97,7 @@ static void test_logits_match_full_forward(int V, int ctx, int C, int L, int NH)
     const float *ref = full_forward_logits(m, changed, n);
     if (ref) {
         double d = rel_diff(got, ref + (size_t)(n - 1) * V, V);
-        CHECK(d < 1e-4, "after a changed token: logits differ from the full forward by %g", d);
+        CHECK(d < tol, "half=%d: after a changed token: logits differ from the full forward by %g", half, d);
     }
     free(seq); free(changed); free(got); free(ref_all);
     sl_session_free(s);
@@ -125,6 +135,7 @@ static void test_greedy_matches_full_forward(const sl_tokenizer *bytes_tok) {
     sl_session *s = NULL;
     CHECK_OK(sl_session_create(m, &s));
     if (!m || !s) return;
+    CHECK_OK(sl_session_set_half_weights(s, 0)); /* bit-comparable argmaxes */
     int32_t prompt[12];
     for (int i = 0; i < 12; i++) prompt[i] = "int main() {"[i];
     sl_generate_options o;
@@ -505,6 +516,8 @@ static void test_context_overflow(const sl_tokenizer *tok) {
     CHECK_OK(sl_session_create(m, &s));
     CHECK_OK(sl_session_create(m, &s2));
     if (!m || !s || !s2) return;
+    CHECK_OK(sl_session_set_half_weights(s, 0));
+    CHECK_OK(sl_session_set_half_weights(s2, 0));
     int32_t prompt[50];
     for (int i = 0; i < 50; i++) prompt[i] = 'A' + (i * 5) % 26;
     float *got = malloc(sizeof(float) * V);
@@ -569,9 +582,11 @@ int main(void) {
     sl_tokenizer *bytes_tok = NULL;
     CHECK_OK(sl_tokenizer_create_bytes(&bytes_tok));
     if (!bytes_tok) return check_exit_code("test_inference");
-    test_logits_match_full_forward(300, 40, 32, 2, 4);  /* head size 8 (below a vector) */
-    test_logits_match_full_forward(512, 128, 64, 2, 2); /* the tiny preset's shape */
-    test_logits_match_full_forward(270, 30, 36, 1, 3);  /* channels not a multiple of 16 */
+    for (int half = 0; half <= 1; half++) {
+        test_logits_match_full_forward(300, 40, 32, 2, 4, half);  /* head size 8 (below a vector) */
+        test_logits_match_full_forward(512, 128, 64, 2, 2, half); /* the tiny preset's shape */
+        test_logits_match_full_forward(270, 30, 36, 1, 3, half);  /* channels not a multiple of 16 */
+    }
     test_greedy_matches_full_forward(bytes_tok);
     test_prefix_reuse(bytes_tok);
     test_stops(bytes_tok);
