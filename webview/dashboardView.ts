@@ -41,6 +41,9 @@ export class DashboardView {
   private readonly speedChart: LineChart;
   private readonly lrChart: LineChart;
   private detailsScheduled = false;
+  /** Progress only changes the status line and the run figures; everything else waits for run events. */
+  private onlyProgressChanged = true;
+  private historyRenderedAt = 0;
 
   constructor(root: HTMLElement, palette: Palette, private readonly post: (m: { type: 'stopTraining' }) => void,
     private readonly saveUi: (s: DashboardUiState) => void, ui: DashboardUiState) {
@@ -87,7 +90,9 @@ export class DashboardView {
         const run = this.runs.get(m.runId);
         if (!run) return;
         for (const p of m.points) this.addPoint(run, p);
-        break;
+        this.bindCharts();
+        this.scheduleDetails(true);
+        return;
       }
       case 'checkpoint': {
         const run = this.runs.get(m.runId);
@@ -107,7 +112,7 @@ export class DashboardView {
         return;
     }
     this.bindCharts();
-    this.scheduleDetails();
+    this.scheduleDetails(false);
   }
 
   private addRecord(r: RunRecord): void {
@@ -145,21 +150,31 @@ export class DashboardView {
   }
 
   /** The text parts change with every progress batch; rebuilding them once a frame is plenty. */
-  private scheduleDetails(): void {
+  private scheduleDetails(progressOnly: boolean): void {
+    this.onlyProgressChanged &&= progressOnly;
     if (this.detailsScheduled) return;
     this.detailsScheduled = true;
-    requestAnimationFrame(() => { this.detailsScheduled = false; this.renderDetails(); });
+    requestAnimationFrame(() => {
+      this.detailsScheduled = false;
+      const progressOnly = this.onlyProgressChanged;
+      this.onlyProgressChanged = true;
+      this.renderDetails(progressOnly);
+    });
   }
 
-  private renderDetails(): void {
+  private renderDetails(progressOnly = false): void {
     const run = this.selectedRunId ? this.runs.get(this.selectedRunId) : undefined;
     const active = !!run && run.info.runId === this.activeRunId;
     this.stopButton.hidden = !active;
     document.body.dataset.training = active ? 'running' : 'idle';
     this.renderStatus(run, active);
+    this.renderRunFigures(run);
+    // The running row of the history table changes with progress too, but nobody reads it 60 times a second.
+    if (progressOnly && performance.now() - this.historyRenderedAt < 1000) return;
+    this.renderHistory();
+    if (progressOnly) return;
     this.renderCards(run);
     this.renderSamples(run);
-    this.renderHistory();
   }
 
   private renderStatus(run: RunView | undefined, active: boolean): void {
@@ -199,6 +214,9 @@ export class DashboardView {
       ['Size', bytes(c.bytes)],
       ['Skipped', skipped || 'none'],
     ] : [['Files', '–']]));
+  }
+
+  private renderRunFigures(run: RunView | undefined): void {
     const p = run?.last;
     this.runBox.replaceChildren(el('h2', {}, 'Run'), facts([
       ['Tokens seen', compact(p?.tokensSeen)],
@@ -226,6 +244,7 @@ export class DashboardView {
   }
 
   private renderHistory(): void {
+    this.historyRenderedAt = performance.now();
     const rows = [...this.runs.values()].sort((a, b) => b.info.startedAt - a.info.startedAt).map((r) => {
       const p = r.last;
       const status = r.info.runId === this.activeRunId ? 'running' : r.end?.status ?? 'interrupted';

@@ -136,13 +136,16 @@ export class LineChart {
     }
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
+    // The axis name sits at the right end; tick labels that would run into it are left out.
+    const xLabelLeft = PAD.left + plotW - ctx.measureText(this.options.xLabel).width - 8;
     for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(plotW / 90)))) {
       const x = Math.round(px(t)) + 0.5;
       ctx.beginPath(); ctx.moveTo(x, PAD.top + plotH); ctx.lineTo(x, PAD.top + plotH + 4); ctx.stroke();
-      ctx.fillText(compact(t), x, PAD.top + plotH + 6);
+      const label = compact(t);
+      if (x + ctx.measureText(label).width / 2 < xLabelLeft) ctx.fillText(label, x, PAD.top + plotH + 6);
     }
     ctx.textAlign = 'right';
-    ctx.fillText(this.options.xLabel, PAD.left + plotW, cssH - 10 > PAD.top + plotH + 6 ? PAD.top + plotH + 6 : cssH - 12);
+    ctx.fillText(this.options.xLabel, PAD.left + plotW, PAD.top + plotH + 6);
     ctx.textAlign = 'start';
     ctx.textBaseline = 'middle';
     ctx.strokeStyle = palette.grid;
