@@ -80,7 +80,10 @@ export interface TrainResult {
   parameters: number;
 }
 
-export interface LoadModelParams { path: string }
+export interface LoadModelParams {
+  path: string;
+  threads?: number;           // engine threads (applied when no training runs)
+}
 export interface LoadModelResult { config: ModelConfig; parameters: number; path: string }
 
 export interface CompleteParams {
@@ -96,6 +99,8 @@ export interface CompleteResult {
   ms: number;
   promptTokens: number;
   reusedTokens: number;
+  generatedTokens?: number;
+  stoppedBy?: 'budget' | 'end-of-text' | 'stop' | 'cancelled'; // 'cancelled' here means timeoutMs ran out
 }
 
 export interface AttentionParams { text: string; maxTokens?: number }

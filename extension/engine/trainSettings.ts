@@ -1,0 +1,48 @@
+/**
+ * trainSettings.ts: training hyperparameters per preset and the schedule sizing rules.
+ *
+ * Batch shapes are chosen so one optimizer step takes well under a second on two CPU cores for the
+ * CPU presets: the loop stays responsive to cancellation and the dashboard gets a steady stream of
+ * points.
+ */
+import type { PresetName } from './protocol';
+
+export interface PresetTraining {
+  batchSize: number;
+  seqLen: number;
+  /** peak learning rate when training from scratch and when fine-tuning a base model */
+  lrScratch: number;
+  lrFinetune: number;
+}
+
+export const PRESET_TRAINING: Record<PresetName, PresetTraining> = {
+  tiny: { batchSize: 8, seqLen: 128, lrScratch: 3e-3, lrFinetune: 1e-3 },
+  small: { batchSize: 4, seqLen: 256, lrScratch: 1e-3, lrFinetune: 3e-4 },
+  medium: { batchSize: 4, seqLen: 512, lrScratch: 6e-4, lrFinetune: 2e-4 },
+  large: { batchSize: 8, seqLen: 1024, lrScratch: 3e-4, lrFinetune: 1e-4 },
+};
+
+/** Default budget when the caller gives neither maxSteps nor maxMinutes. */
+export const DEFAULT_MAX_MINUTES = 10;
+
+/** Warmup: 5% of the schedule, at least 1 step, at most 100. */
+export function warmupFor(totalSteps: number): number {
+  return Math.max(1, Math.min(100, Math.round(totalSteps * 0.05)));
+}
+
+/** Steps that fit in the remaining time at the measured pace (at least one more). */
+export function stepsForTime(remainingMs: number, msPerStep: number): number {
+  return Math.max(1, Math.floor(remainingMs / Math.max(msPerStep, 1e-3)));
+}
+
+/** About 20 evaluations per run, at least every 10 steps apart, at most every 200. */
+export function evalIntervalFor(totalSteps: number): number {
+  return Math.max(10, Math.min(200, Math.round(totalSteps / 20)));
+}
+
+/** Evaluations without improvement before early stopping. */
+export const EARLY_STOPPING_PATIENCE = 5;
+/** Validation batches per evaluation (deterministic windows, so evaluations are comparable). */
+export const EVAL_BATCHES = 8;
+/** Cap on the text the tokenizer is trained on (BPE training time grows with it). */
+export const TOKENIZER_TRAIN_BYTES = 8 * 1024 * 1024;
