@@ -27,14 +27,17 @@ static void adamw_blocks(void *p, int begin, int end, int thread) {
     const adamw_ctx *c = p;
     size_t i0 = (size_t)begin * PARAM_BLOCK, i1 = (size_t)end * PARAM_BLOCK;
     if (i1 > c->n) i1 = c->n;
+    float *restrict params = c->params, *restrict m = c->m, *restrict v = c->v;
+    const float *restrict grads = c->grads;
+    const float beta1 = c->beta1, beta2 = c->beta2, lr = c->lr, eps = c->eps, wd = c->weight_decay;
+    const float mc = c->m_correction, vc = c->v_correction;
     for (size_t i = i0; i < i1; i++) {
-        float g = c->grads[i];
-        float m = c->beta1 * c->m[i] + (1.0f - c->beta1) * g;
-        float v = c->beta2 * c->v[i] + (1.0f - c->beta2) * g * g;
-        c->m[i] = m;
-        c->v[i] = v;
-        float step = (m * c->m_correction) / (sqrtf(v * c->v_correction) + c->eps);
-        c->params[i] -= c->lr * (step + c->weight_decay * c->params[i]);
+        float g = grads[i];
+        float mi = beta1 * m[i] + (1.0f - beta1) * g;
+        float vi = beta2 * v[i] + (1.0f - beta2) * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        params[i] -= lr * ((mi * mc) / (sqrtf(vi * vc) + eps) + wd * params[i]);
     }
 }
 

@@ -51,6 +51,10 @@ void sl_profile_report(void) {
         fprintf(stderr, "  %-14s %9.2f ms/step %5.1f%%\n", names[i], total_ns[i] / 1e6 / steps,
                 sum ? 100.0 * total_ns[i] / sum : 0.0);
     }
+    sl_profile_reset();
+}
+
+void sl_profile_reset(void) {
     memset(total_ns, 0, sizeof total_ns);
     steps = 0;
 }

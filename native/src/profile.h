@@ -34,4 +34,6 @@ void sl_profile_stop(sl_profile_op op, int64_t start);
 void sl_profile_step(void);
 /* Print the breakdown so far to stderr and reset it. */
 void sl_profile_report(void);
+/* Forget what was measured so far (benchmarks drop their warm-up steps). */
+void sl_profile_reset(void);
 #endif

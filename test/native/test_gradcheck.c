@@ -197,7 +197,7 @@ static void check_attention(int B, int T, int C, int NH) {
         for (int h = 0; h < NH; h++)
             for (int t = 0; t < T; t++) {
                 const float *q = c.qkv + ((size_t)b * T + t) * 3 * C + h * hs;
-                double s[64], mx = -1e300, sum = 0;
+                double s[128], mx = -1e300, sum = 0;
                 for (int j = 0; j <= t; j++) {
                     const float *k = c.qkv + ((size_t)b * T + j) * 3 * C + C + h * hs;
                     s[j] = 0;
@@ -218,7 +218,7 @@ static void check_attention(int B, int T, int C, int NH) {
     CHECK(worst < 1e-5, "attention forward differs from the reference by %g", worst);
     float *dqkv = zeros(n_qkv);
     sl_attention_backward(dqkv, c.w, c.qkv, c.att, B, T, C, NH);
-    compare("attention dqkv", c.qkv, dqkv, n_qkv, 2000, attention_loss, &c, 1e-2f, 1e-2);
+    compare("attention dqkv", c.qkv, dqkv, n_qkv, 2000, attention_loss, &c, 2e-2f, 1e-2); /* its L sums thousands of outputs: more rounding noise, so a wider h */
     free(c.qkv); free(c.out); free(c.att); free(c.w); free(dqkv);
 }
 
@@ -364,6 +364,11 @@ int main(void) {
     check_attention(2, 5, 12, 3);
     check_attention(1, 7, 8, 1);
     check_attention(1, 33, 34, 2); /* head size 17, T past one vector width */
+    /* Head sizes 16, 32, 64 take the blocked path (4 query rows x 16 keys): T not a multiple of
+     * either, so partial blocks and padding are exercised. */
+    check_attention(2, 7, 48, 3);
+    check_attention(1, 21, 64, 2);
+    check_attention(1, 18, 64, 1);
     check_softmax_cross_entropy(3, 17, 3, 1e-2f);
     /* Widely spread logits (the max shift must matter). The op returns its loss as a float, whose
      * rounding (~4e-6 at a loss near 50) the difference quotient divides by 2h: a wider h keeps
