@@ -52,7 +52,8 @@ export async function installVsix({ vsix, userDataDir, extensionsDir }) {
 
 /**
  * Starts code-server on a fresh profile and waits until it answers.
- * options: workspace (folder to open), vsix, extensionDevelopmentPath, extensionTestsPath,
+ * options: workspace (folder to open), vsix, extensionDevelopmentPath, extensionTestsPath (passed
+ * through the page URL: open `server.workspaceUrl`),
  * settings (object written to the profile's settings.json), env, log (a function for server output).
  */
 export async function startCodeServer(options = {}) {
@@ -84,8 +85,6 @@ export async function startCodeServer(options = {}) {
     '--disable-getting-started-override',
     '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
   ];
-  if (options.extensionDevelopmentPath) args.push(`--extensionDevelopmentPath=${options.extensionDevelopmentPath}`);
-  if (options.extensionTestsPath) args.push(`--extensionTestsPath=${options.extensionTestsPath}`);
   if (options.workspace) args.push(options.workspace);
 
   const log = options.log ?? (() => {});
@@ -113,9 +112,20 @@ export async function startCodeServer(options = {}) {
     await sleep(200);
   }
 
+  // code-server 4.100's command line rejects --extensionDevelopmentPath/--extensionTestsPath; the web
+  // workbench takes them from the URL's `payload` and hands them to the server's extension host, as
+  // vscode-remote URIs (the extension and the tests live on the server's disk).
+  const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
+  const payload = [];
+  if (options.extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remote(options.extensionDevelopmentPath)]);
+  if (options.extensionTestsPath) payload.push(['extensionTestsPath', remote(options.extensionTestsPath)]);
+  const query = [];
+  if (options.workspace) query.push(`folder=${encodeURIComponent(options.workspace)}`);
+  if (payload.length) query.push(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
+
   const server = {
     port, url, root, userDataDir, extensionsDir, pid: proc.pid, proc,
-    workspaceUrl: options.workspace ? `${url}/?folder=${encodeURIComponent(options.workspace)}` : url,
+    workspaceUrl: query.length ? `${url}/?${query.join('&')}` : url,
     output: () => output,
     exited: exitPromise,
     async stop({ keepProfile = false } = {}) {
