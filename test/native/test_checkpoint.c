@@ -100,7 +100,7 @@ static bytes read_file(const char *path) {
 static int write_file(const char *path, const bytes *b) {
     FILE *f = fopen(path, "wb");
     if (!f) return 0;
-    int ok = fwrite(b->data, 1, b->len, f) == b->len;
+    int ok = b->len == 0 || fwrite(b->data, 1, b->len, f) == b->len;
     return fclose(f) == 0 && ok;
 }
 
