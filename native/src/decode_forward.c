@@ -73,7 +73,7 @@ void sl_kv_cache_free(sl_kv_cache *kv) {
 static sl_status ensure_score_scratch(sl_kv_cache *kv) {
     int threads = sl_pool_threads();
     if (threads <= kv->score_threads) return SL_OK;
-    float *s = sl_calloc_or_fail((size_t)threads * kv->capacity, sizeof(float), "attention scores");
+    float *s = sl_calloc_or_fail((size_t)threads * SL_ATTEND4_SCRATCH(kv->capacity), sizeof(float), "attention scores");
     if (!s) return SL_ERR_OUT_OF_MEMORY;
     free(kv->scores);
     kv->scores = s;
@@ -167,19 +167,29 @@ static void attention_body(void *ctx, int begin, int end, int thread) {
     const attention_job *job = ctx;
     sl_kv_cache *kv = job->kv;
     const int C = kv->config.d_model, NH = kv->config.n_heads, hs = C / NH, cap = kv->capacity;
+    const int n_groups = (job->n + 3) / 4;
     const float scale = 1.0f / sqrtf((float)hs);
-    float *scores = kv->scores + (size_t)thread * cap;
+    const size_t ps = (size_t)job->probs_stride;
+    float *scores = kv->scores + (size_t)thread * SL_ATTEND4_SCRATCH(cap);
     for (int task = begin; task < end; task++) {
         int h = task % NH, k = task / NH;
-        /* Rows in the order 0, n-1, 1, n-2, ...: later rows attend to more keys, so contiguous
-         * chunks of tasks get equal work. */
-        int row = (k & 1) ? job->n - 1 - k / 2 : k / 2;
-        int pos = job->pos0 + row;
+        /* Groups of four rows in the order first, last, second, second-to-last, ...: later rows
+         * attend to more keys, so contiguous chunks of tasks get equal work. */
+        int group = (k & 1) ? n_groups - 1 - k / 2 : k / 2;
+        int row0 = group * 4, rows = job->n - row0 < 4 ? job->n - row0 : 4;
         size_t lh = (size_t)job->layer * NH + h;
-        float *probs = job->probs ? job->probs + (lh * job->probs_stride + pos) * job->probs_stride : NULL;
-        kv->kernels->attend(kv->att + (size_t)row * C + h * hs, probs, scores,
-                            kv->qkv + (size_t)row * 3 * C + h * hs, kv->keys_t + lh * hs * cap,
-                            kv->values + lh * cap * hs, pos + 1, hs, cap, scale);
+        const float *keys_t = kv->keys_t + lh * hs * cap, *values = kv->values + lh * cap * hs;
+        float *probs = job->probs ? job->probs + (lh * ps + job->pos0 + row0) * ps : NULL;
+        float *out = kv->att + (size_t)row0 * C + h * hs;
+        const float *q = kv->qkv + (size_t)row0 * 3 * C + h * hs;
+        if (rows == 4) {
+            kv->kernels->attend4(out, (size_t)C, probs, ps, scores, q, (size_t)3 * C, keys_t, values,
+                                 job->pos0 + row0 + 1, hs, cap, scale);
+            continue;
+        }
+        for (int r = 0; r < rows; r++)
+            kv->kernels->attend(out + (size_t)r * C, probs ? probs + r * ps : NULL, scores,
+                                q + (size_t)r * 3 * C, keys_t, values, job->pos0 + row0 + r + 1, hs, cap, scale);
     }
 }
 
@@ -226,7 +236,7 @@ static void blocks_forward(sl_kv_cache *kv, const sl_model *model, const int32_t
         store_keys_values(kv, l, n, pos0);
         attention_job aj = {kv, l, n, pos0, probs, probs_stride};
         double attention_work = (double)n * (pos0 + n) * C * 2;
-        sl_parallel_for_limited(n * NH, threads_for(attention_work), attention_body, &aj);
+        sl_parallel_for_limited((n + 3) / 4 * NH, threads_for(attention_work), attention_body, &aj);
         linear(kv, kv->proj, kv->att, p->attprojw + lc * C, h ? h->attprojw + lc * C : NULL, p->attprojb + lc, n, C, C);
         add_inplace(kv->x, kv->proj, (size_t)n * C);
         sl_layernorm_forward(kv->ln, NULL, NULL, kv->x, p->ln2w + lc, p->ln2b + lc, n, C);

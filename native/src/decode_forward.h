@@ -36,7 +36,7 @@ typedef struct {
     /* Row scratch for max_rows rows: residual stream, normalized input, q|k|v, attention output,
      * projection output, MLP hidden. */
     float *x, *ln, *qkv, *att, *proj, *hidden;
-    float *scores;     /* [score_threads][capacity]: one query's scores per worker */
+    float *scores;     /* [score_threads][SL_ATTEND4_SCRATCH(capacity)]: scores per worker */
     int score_threads;
     const sl_decode_kernels *kernels;
     /* If not NULL (and kernels->linear_f16 exists), few-row matrix products read these. */

@@ -80,8 +80,16 @@ static void attend_portable(float *out, float *probs, float *scores, const float
     }
 }
 
+static void attend4_portable(float *out, size_t out_stride, float *probs, size_t probs_stride,
+                             float *scores, const float *q, size_t q_stride, const float *keys_t,
+                             const float *values, int n_keys, int head_size, int key_stride, float scale) {
+    for (int i = 0; i < 4; i++)
+        attend_portable(out + i * out_stride, probs ? probs + i * probs_stride : NULL, scores,
+                        q + i * q_stride, keys_t, values, n_keys + i, head_size, key_stride, scale);
+}
+
 static const sl_decode_kernels portable = {"portable", linear_portable, NULL, to_f16_portable,
-                                           attend_portable};
+                                           attend_portable, attend4_portable};
 
 const sl_decode_kernels *sl_decode_kernels_portable(void) { return &portable; }
 

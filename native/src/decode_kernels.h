@@ -28,7 +28,16 @@ typedef struct {
      * scores may alias it). */
     void (*attend)(float *out, float *probs, float *scores, const float *q, const float *keys_t,
                    const float *values, int n_keys, int head_size, int key_stride, float scale);
+    /* Four queries of one head at consecutive positions, query i seeing n_keys + i keys, sharing
+     * every key and value load (a prompt's rows go through attention four at a time). Query,
+     * output and probability rows are q + i*q_stride, out + i*out_stride, probs + i*probs_stride
+     * (probs may be NULL); scores is scratch of SL_ATTEND4_SCRATCH(n_keys) floats. */
+    void (*attend4)(float *out, size_t out_stride, float *probs, size_t probs_stride, float *scores,
+                    const float *q, size_t q_stride, const float *keys_t, const float *values,
+                    int n_keys, int head_size, int key_stride, float scale);
 } sl_decode_kernels;
+
+#define SL_ATTEND4_SCRATCH(n_keys) (4 * ((size_t)(n_keys) + 32))
 
 /* Scalar conversions, exact (tests and the portable path). */
 uint16_t sl_f32_to_f16(float f);

@@ -74,6 +74,35 @@ static void test_attend(const sl_decode_kernels *fast, const sl_decode_kernels *
     }
 }
 
+/* Four queries at once equal four single queries (each seeing one more key than the last). */
+static void test_attend4(const sl_decode_kernels *fast, const sl_decode_kernels *ref, sl_rng *r) {
+    const int head_sizes[] = {8, 20, 64, 80};
+    const int key_counts[] = {1, 2, 13, 61, 62, 64, 100};
+    for (size_t h = 0; h < sizeof head_sizes / sizeof head_sizes[0]; h++) {
+        for (size_t k = 0; k < sizeof key_counts / sizeof key_counts[0]; k++) {
+            int hs = head_sizes[h], n = key_counts[k], stride = n + 3 + 7, total = n + 3;
+            size_t qs = (size_t)hs * 3, os = (size_t)hs + 5, ps = (size_t)total + 2;
+            float *q = malloc(sizeof(float) * 4 * qs), *kt = malloc(sizeof(float) * hs * stride),
+                  *v = malloc(sizeof(float) * total * hs), *scratch = malloc(sizeof(float) * SL_ATTEND4_SCRATCH(n)),
+                  *p1 = calloc(4 * ps, sizeof(float)), *p2 = calloc(4 * ps, sizeof(float)),
+                  *o1 = calloc(4 * os, sizeof(float)), *o2 = calloc(4 * os, sizeof(float)),
+                  *o3 = calloc(4 * os, sizeof(float));
+            fill(q, 4 * qs, r, 1.0f);
+            fill(kt, (size_t)hs * stride, r, 1.0f);
+            fill(v, (size_t)total * hs, r, 1.0f);
+            float scale = 1.0f / sqrtf((float)hs);
+            fast->attend4(o1, os, p1, ps, scratch, q, qs, kt, v, n, hs, stride, scale);
+            fast->attend4(o3, os, NULL, 0, scratch, q, qs, kt, v, n, hs, stride, scale);
+            ref->attend4(o2, os, p2, ps, scratch, q, qs, kt, v, n, hs, stride, scale);
+            double dp = max_rel_diff(p1, p2, 4 * ps), d1 = max_rel_diff(o1, o2, 4 * os), d3 = max_rel_diff(o3, o2, 4 * os);
+            CHECK(dp < 1e-5 && d1 < 1e-5 && d3 < 1e-5,
+                  "attend4 hs=%d keys=%d: %s differs from portable: probs %g, out %g, out without probs %g",
+                  hs, n, fast->name, dp, d1, d3);
+            free(q); free(kt); free(v); free(scratch); free(p1); free(p2); free(o1); free(o2); free(o3);
+        }
+    }
+}
+
 /* Half conversions: every half survives a round trip; rounding is to nearest, ties to even, with
  * overflow to infinity; the SIMD conversion agrees with the scalar one. */
 static void test_half_conversions(const sl_decode_kernels *fast, sl_rng *r) {
@@ -134,6 +163,7 @@ int main(void) {
     sl_rng_seed(&r, 7);
     test_linear(fast, ref, &r);
     test_attend(fast, ref, &r);
+    test_attend4(fast, ref, &r);
     test_half_conversions(fast, &r);
     test_linear_f16(fast, ref, &r);
     if (fast == ref) printf("skipped SIMD comparison: this CPU runs the portable kernels (checked them against themselves)\n");
