@@ -8,12 +8,12 @@ import type { Log } from './log';
 import type { ModelHost } from './modelHost';
 import type { StoragePaths } from './training/storagePaths';
 import type { TrainingController } from './training/trainingController';
-import type { Engine } from './engineApi';
+import type { EngineClient } from './engine/engineClient';
 
 export interface SeedlingServices {
   context: vscode.ExtensionContext;
   /** The supervised engine child process; forks on first request. */
-  engine: Engine;
+  engine: EngineClient;
   /** Training runs: start/stop/resume, and `onEvent` (run start/end, corpus, progress, checkpoint). */
   training: TrainingController;
   /** The checkpoint loaded for completions (and attention), reloaded after each checkpoint or crash. */

@@ -92,11 +92,9 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
    * offer: no model yet, superseded, cancelled, timed out, or the engine failed (logged).
    */
   async complete(document: vscode.TextDocument, position: vscode.Position, options: CompleteOptions = {}): Promise<CompletionAnswer | undefined> {
-    const model = this.model.current;
-    if (!model) {
-      void this.model.ensureLoaded(); // the first request after start-up loads the checkpoint, the next one uses it
-      return undefined;
-    }
+    // The first request after start-up starts the engine and loads the checkpoint (if one exists).
+    const model = this.model.current ?? (await this.model.ensureLoaded());
+    if (!model || options.signal?.aborted) return undefined;
     const settings = this.config.current.completion;
     const budget = promptCharBudget(model.config.contextLength, settings.maxTokens);
     const prompt = readPrompt(document, position, budget);

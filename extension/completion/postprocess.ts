@@ -24,6 +24,7 @@ export function postprocess(raw: string, prompt: Prompt): string {
   let text = raw.replace(/\r\n?/g, '\n');
   text = singleLine ? firstLine(text) : cutAtBlockEnd(text, prompt, prefixState);
   text = cutRepeatedLines(text, prompt);
+  text = cutStutter(text);
   text = singleLine ? cutLineSuffixEcho(text, prompt, prefixState) : cutSuffixLineEcho(text, prompt);
   text = cutUnbalancedBrackets(text, prefixState, singleLine);
   text = text.trimEnd();
@@ -104,6 +105,21 @@ export function cutRepeatedLines(text: string, prompt: Prompt): string {
       // Repeated short closers ("}" at two depths look different anyway) are not loops.
       if (same && (substantial || run === 1) && lines[k].trim() !== '') return lines.slice(0, k - run + 1).join('\n');
     }
+  }
+  return text;
+}
+
+/** A unit of 1-4 characters repeated until it spans this many characters is a stutter, not code. */
+const STUTTER_MIN_SPAN = 8;
+/** Repetition of these is normal: indentation, rulers ("-----", "====="), numbers ("1000000"). */
+const LEGIT_REPEAT = /^[\s\-=*#/_.~+0-9]+$/;
+
+/** Cuts before the first stutter (",,,,,,,,", "x.x.x.x.") — a small model's loop inside one line. */
+export function cutStutter(text: string): string {
+  const re = /(.{1,4}?)\1{3,}/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    if (m[0].length >= STUTTER_MIN_SPAN && !LEGIT_REPEAT.test(m[1])) return text.slice(0, m.index);
+    re.lastIndex = m.index + 1;
   }
   return text;
 }

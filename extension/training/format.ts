@@ -2,19 +2,7 @@
  * format.ts: how training facts read to a person (notifications, status bar, log). Pure: no 'vscode'
  * import, so the wording is unit-tested.
  */
-import type { CorpusSummary, TrainProgress, TrainResult } from '../engine/protocol';
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
+import type { TrainProgress, TrainResult } from '../engine/protocol';
 
 export function formatCount(n: number): string {
   if (n < 1000) return String(Math.round(n));
@@ -29,17 +17,6 @@ export function formatDuration(ms: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
-
-/** "412 files, 3.1 MB; skipped 37: 20 ignored, 10 binary, 7 too large" */
-export function formatCorpusSummary(summary: CorpusSummary): string {
-  const files = `${summary.files} file${summary.files === 1 ? '' : 's'}, ${formatBytes(summary.bytes)}`;
-  const reasons = Object.entries(summary.skipped)
-    .filter(([, n]) => n > 0)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  if (reasons.length === 0) return files;
-  const total = reasons.reduce((sum, [, n]) => sum + n, 0);
-  return `${files}; skipped ${total}: ${reasons.map(([why, n]) => `${n} ${why}`).join(', ')}`;
 }
 
 /** One line for the progress notification: "step 120/800 · loss 2.31 · 14.2k tok/s · 3m 10s left" */

@@ -14,7 +14,8 @@ import { ENGINE_CRASHED } from '../engine/engineErrors';
 import type { EngineEvent, PresetName, TrainParams, TrainProgress, TrainResult } from '../engine/protocol';
 import { describeError, type Log } from '../log';
 import type { ModelHost } from '../modelHost';
-import { formatCorpusSummary, formatDuration, formatProgress, formatResult, progressFraction } from './format';
+import { describeCorpus } from '../corpus';
+import { formatDuration, formatProgress, formatResult, progressFraction } from './format';
 import { readRunState, RunStateWriter, type RunState } from './runState';
 import type { StoragePaths } from './storagePaths';
 import type { CollectCorpus, RunEndStatus, TrainingEvent, TrainOutcome } from './trainingEvents';
@@ -221,7 +222,7 @@ export class TrainingController implements vscode.Disposable {
       void vscode.window.showErrorMessage(`Seedling could not read the workspace files: ${describeError(err)}`);
       return { status: 'failed', message: describeError(err) };
     }
-    const corpusText = formatCorpusSummary(corpus.summary);
+    const corpusText = describeCorpus(corpus.summary);
     this.lastCorpusText = corpusText;
     log.info(`Corpus: ${corpusText}`);
     if (corpus.files.length === 0) {

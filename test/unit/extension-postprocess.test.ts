@@ -83,3 +83,11 @@ test('completion starting with a newline and an unclosed bracket terminates', ()
   assert.equal(postprocess('\nfoo(', p('x;', '')), '');
   assert.equal(postprocess('\n\nbar(1,\n', p('y;', '')), '');
 });
+
+test('a stutter inside a line is cut, rulers and numbers are not', () => {
+  assert.equal(postprocess('.y,,,,,,,,,,,,,,', p('x = a', '')), '.y');
+  assert.equal(postprocess('foo(a.b.a.b.a.b.a.b.a.b', p('', '')), 'foo(');
+  assert.equal(postprocess('// ----------------', p('', '')), '// ----------------');
+  assert.equal(postprocess('1000000;', p('const n = ', '')), '1000000;');
+  assert.equal(postprocess('f())))', p('g(h(', '')), 'f()))');
+});

@@ -3,21 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { formatBytes, formatCorpusSummary, formatDuration, formatProgress, progressFraction } from '../../extension/training/format';
+import { formatDuration, formatProgress, progressFraction } from '../../extension/training/format';
 import { readRunState, RunStateWriter, writeRunState, type RunState } from '../../extension/training/runState';
 import { storagePaths } from '../../extension/training/storagePaths';
 
-test('corpus summary reads like a sentence, biggest reasons first', () => {
-  assert.equal(
-    formatCorpusSummary({ files: 412, bytes: 3.1 * 1024 * 1024, skipped: { binary: 10, ignored: 20, 'too large': 7, minified: 0 } }),
-    '412 files, 3.1 MB; skipped 37: 20 ignored, 10 binary, 7 too large',
-  );
-  assert.equal(formatCorpusSummary({ files: 1, bytes: 500, skipped: {} }), '1 file, 500 B');
-});
-
-test('bytes, durations, progress', () => {
-  assert.equal(formatBytes(2048), '2.0 KB');
-  assert.equal(formatBytes(50 * 1024 * 1024), '50 MB');
+test('durations, progress', () => {
   assert.equal(formatDuration(59_400), '59s');
   assert.equal(formatDuration(190_000), '3m 10s');
   assert.equal(formatDuration(2 * 3600_000 + 5 * 60_000), '2h 05m');
