@@ -12,7 +12,7 @@
 // Works offline: cmake-js compiles against node-api-headers from node_modules (package.json
 // binary.napi_versions), never downloading Node sources.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, chmodSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,13 +51,14 @@ function buildNative() {
 }
 
 async function buildBundles() {
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const esbuild = await import('esbuild');
   const common = { bundle: true, sourcemap: true, minify: !debug, logLevel: 'warning', target: 'node20' };
   const node = { ...common, platform: 'node', format: 'cjs' };
   const bundles = [
     { name: 'extension', entry: 'extension/extension.ts', options: { ...node, external: ['vscode'] } },
     { name: 'engineProcess', entry: 'extension/engine/engineProcess.ts', options: node },
-    { name: 'cli', entry: 'extension/cli/main.ts', options: { ...node, banner: { js: '#!/usr/bin/env node' } } },
+    { name: 'cli', entry: 'extension/cli/main.ts', options: { ...node, banner: { js: '#!/usr/bin/env node' }, define: { SEEDLING_VERSION: JSON.stringify(version) } } },
     { name: 'webview', entry: 'webview/main.ts', options: { ...common, platform: 'browser', format: 'iife', target: 'es2022' } },
   ];
   for (const b of bundles) {

@@ -203,6 +203,9 @@ function main(): void {
   }
   const server = new EngineServer(addon, addonError);
   process.on('message', (m) => server.handle(m));
+  // Ctrl+C in a terminal reaches the whole process group; the parent decides what it means (the CLI
+  // cancels training, which saves first), so the engine must not die of it mid-write.
+  process.on('SIGINT', () => undefined);
   // The parent is gone (closed the channel or died): stop training gracefully and leave.
   process.on('disconnect', () => { void server.shutdown(); });
 }
