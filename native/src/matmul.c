@@ -18,14 +18,15 @@
 #include "threadpool.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum {
     KC = 256,                  /* depth of one K block: an A strip of mr x KC sits in L1 */
-    STRIPS_PER_BLOCK = 16,     /* A strips packed together (dweight), one pack buffer */
-    L2_BLOCK_BYTES = 512 << 10, /* a KC x nc block of packed B stays in (half of a 1 MB) L2 */
+    STRIPS_PER_TASK_MAX = 8,   /* rows of one task: 8 strips reuse each block of packed B 8 times */
+    COLS_PER_TASK_MAX = 256,   /* columns of one task: a KC x 256 block of packed B is 256 KB (L2) */
     ROWS_DOT_MAX_ROWS = 16,    /* forward batches up to this many rows use rows_dot */
 };
 /* Don't wake another thread for less than this many multiply-adds (~10 us on one core). */
@@ -112,42 +113,84 @@ static void pack_b_panels(void *ctx, int begin, int end, int thread) {
     }
 }
 
-/* ---- the blocked GEMM -------------------------------------------------------------------------- */
+/* ---- the blocked GEMM --------------------------------------------------------------------------
+ * K is walked in blocks of KC, one parallel region per block. Within a block, C is cut into a
+ * grid of tasks (a few strips of mr rows by up to COLS_PER_TASK_MAX columns) that threads take
+ * from a shared counter, so a thread that lost its CPU to another process delays only its current
+ * task. Every element of C gets its K blocks in order and each block's sum from one tile, so the
+ * result does not depend on the thread count (deterministic). Tasks are numbered column block by
+ * column block: consecutive tasks share a block of packed B, which stays in L2.
+ *
+ * A is read in place when its strips are rows of a row-major matrix (forward, dinp). dweight
+ * reads dout down its columns; there each K block of A is first packed into strips by all
+ * threads, reading dout row by row (it is often bigger than the caches, so it must stream from
+ * memory once and in order). */
 typedef struct {
     const sl_matmul_kernels *kern;
     int M, N, K;
     const float *a;
     size_t a_rs, a_cs;   /* A(i, k) = a[i*a_rs + k*a_cs]; one of them is 1 */
     const float *bp;     /* packed B panels */
+    float *ap;           /* packed A strips of the current K block (NULL: A read in place) */
+    float *a_row_sums;   /* with ap: += sum over k of A(i, k) (or NULL) */
     float *c;
     size_t ldc;
     const float *bias;   /* only when !accumulate */
     int accumulate;
-    float *thread_bufs;  /* per thread: A pack block, edge tile, padded bias */
+    int pc, kc;          /* the current K block */
+    int strips_per_task, cols_per_task, row_tasks, n_tasks;
+    _Atomic int next_task;
+    float *thread_bufs;  /* per thread: padded last strip, edge tile, padded bias */
     size_t thread_buf_floats;
     int slots;
 } gemm_job;
 
-/* Pack rows [i0, i0 + rows) x k in [pc, pc + kc) of A into strips of mr rows, k-major within a
- * strip (dst[(s*kc + k)*mr + i]), zero padded to whole strips. */
-static void pack_a_strips(const gemm_job *job, int i0, int rows, int pc, int kc, float *dst) {
-    const int mr = job->kern->mr;
-    int strips = (rows + mr - 1) / mr;
-    for (int s = 0; s < strips; s++) {
-        float *d = dst + (size_t)s * kc * mr;
-        int r = min_int(mr, rows - s * mr);
-        const float *src = job->a + (size_t)(i0 + s * mr) * job->a_rs + (size_t)pc * job->a_cs;
+/* Pack strips [s_begin, s_end) of A (mr rows each, k in [pc, pc + kc)) to
+ * dst[((s - s_begin)*kc + k)*mr + i], zero padding rows past M. If row_sums is not NULL, also
+ * add each packed value A(i, k) to row_sums[i] (dbias rides along with dweight's pack of dout,
+ * saving a second pass over a matrix that may not fit in the caches). */
+static void pack_a_strips(const gemm_job *job, int s_begin, int s_end, float *dst, float *row_sums) {
+    const int mr = job->kern->mr, kc = job->kc;
+    const float *a = job->a + (size_t)job->pc * job->a_cs;
+    if (job->a_rs == 1) { /* k outer: each k reads one contiguous run of A's rows */
         for (int k = 0; k < kc; k++) {
-            const float *sk = src + (size_t)k * job->a_cs;
-            for (int i = 0; i < r; i++) d[(size_t)k * mr + i] = sk[(size_t)i * job->a_rs];
-            for (int i = r; i < mr; i++) d[(size_t)k * mr + i] = 0.0f;
+            const float *src = a + (size_t)k * job->a_cs;
+            for (int s = s_begin; s < s_end; s++) {
+                float *d = dst + ((size_t)(s - s_begin) * kc + k) * mr;
+                const int r = min_int(mr, job->M - s * mr);
+                if (r == 6 && mr == 6) {
+                    for (int i = 0; i < 6; i++) d[i] = src[s * 6 + i];
+                } else {
+                    for (int i = 0; i < r; i++) d[i] = src[s * mr + i];
+                    for (int i = r; i < mr; i++) d[i] = 0.0f;
+                }
+                if (row_sums)
+                    for (int i = 0; i < r; i++) row_sums[s * mr + i] += d[i];
+            }
+        }
+        return;
+    }
+    for (int s = s_begin; s < s_end; s++) {
+        const int r = min_int(mr, job->M - s * mr);
+        const float *src = a + (size_t)s * mr * job->a_rs;
+        float *d = dst + (size_t)(s - s_begin) * kc * mr;
+        for (int k = 0; k < kc; k++, d += mr) {
+            for (int i = 0; i < r; i++) d[i] = src[(size_t)i * job->a_rs + (size_t)k * job->a_cs];
+            for (int i = r; i < mr; i++) d[i] = 0.0f;
+            if (row_sums)
+                for (int i = 0; i < r; i++) row_sums[s * mr + i] += d[i];
         }
     }
 }
 
+static void pack_a_tasks(void *ctx, int begin, int end, int thread) {
+    const gemm_job *job = ctx;
+    pack_a_strips(job, begin, end, job->ap + (size_t)begin * job->kc * job->kern->mr, job->a_row_sums);
+}
+
 /* A tile that sticks out past M or N: run the full tile on a local copy, write back the part
  * that exists. */
-static void edge_tile(const gemm_job *job, int kc, const float *a, size_t a_rs, size_t a_cs,
+static void edge_tile(const gemm_job *job, const float *a, size_t a_rs, size_t a_cs,
                       const float *bpanel, float *c, int rows, int cols, const float *bias,
                       int accumulate, float *tmp, float *bias_pad) {
     const int nr = job->kern->nr, mr = job->kern->mr;
@@ -156,67 +199,62 @@ static void edge_tile(const gemm_job *job, int kc, const float *a, size_t a_rs, 
             tmp[i * nr + j] = (accumulate && i < rows && j < cols) ? c[(size_t)i * job->ldc + j] : 0.0f;
     if (bias)
         for (int j = 0; j < nr; j++) bias_pad[j] = j < cols ? bias[j] : 0.0f;
-    job->kern->tile(kc, a, a_rs, a_cs, bpanel, tmp, (size_t)nr, bias ? bias_pad : NULL, accumulate);
+    job->kern->tile(job->kc, a, a_rs, a_cs, bpanel, tmp, (size_t)nr, bias ? bias_pad : NULL, accumulate);
     for (int i = 0; i < rows; i++)
         memcpy(c + (size_t)i * job->ldc, tmp + i * nr, (size_t)cols * sizeof(float));
 }
 
-/* Rows of C in strips [s_begin, s_end) (strip = mr rows). */
-static void gemm_strips(void *ctx, int s_begin, int s_end, int thread) {
-    const gemm_job *job = ctx;
+static void gemm_task(const gemm_job *job, int task, float *buf) {
     const sl_matmul_kernels *kern = job->kern;
-    const int mr = kern->mr, nr = kern->nr, M = job->M, N = job->N, K = job->K;
-    float *buf = job->thread_bufs + (size_t)(thread < job->slots ? thread : 0) * job->thread_buf_floats;
-    float *apack = buf;
-    float *tmp = apack + (size_t)STRIPS_PER_BLOCK * mr * KC;
+    const int mr = kern->mr, nr = kern->nr, M = job->M, K = job->K, pc = job->pc, kc = job->kc;
+    const int s_begin = (task % job->row_tasks) * job->strips_per_task;
+    const int s_end = min_int(s_begin + job->strips_per_task, (M + mr - 1) / mr);
+    const int j_begin = (task / job->row_tasks) * job->cols_per_task;
+    const int j_end = min_int(j_begin + job->cols_per_task, job->N);
+    float *strip_pad = buf;
+    float *tmp = strip_pad + (size_t)mr * KC;
     float *bias_pad = tmp + (size_t)mr * nr;
-    const int pack_all = job->a_cs != 1;
+    const int acc = job->accumulate || pc > 0;
+    const float *bias = (!job->accumulate && pc == 0) ? job->bias : NULL;
 
-    for (int pc = 0; pc < K; pc += KC) {
-        const int kc = min_int(KC, K - pc);
-        const int acc = job->accumulate || pc > 0;
-        const float *bias = (!job->accumulate && pc == 0) ? job->bias : NULL;
-        int nc = (int)(L2_BLOCK_BYTES / ((size_t)kc * sizeof(float))) / nr * nr;
-        if (nc < nr) nc = nr;
-        for (int jc = 0; jc < N; jc += nc) {
-            const int jc_end = min_int(N, jc + nc);
-            for (int sb = s_begin; sb < s_end; sb += STRIPS_PER_BLOCK) {
-                const int sb_end = min_int(s_end, sb + STRIPS_PER_BLOCK);
-                const int i_block = sb * mr, rows_block = min_int(M, sb_end * mr) - i_block;
-                if (pack_all) pack_a_strips(job, i_block, rows_block, pc, kc, apack);
-                for (int s = sb; s < sb_end; s++) {
-                    const int i0 = s * mr, rows = min_int(mr, M - i0);
-                    const float *a;
-                    size_t a_rs, a_cs;
-                    if (pack_all) {
-                        a = apack + (size_t)(s - sb) * kc * mr, a_rs = 1, a_cs = (size_t)mr;
-                    } else if (rows < mr) { /* the last, partial strip: pad it rather than read past A */
-                        pack_a_strips(job, i0, rows, pc, kc, apack);
-                        a = apack, a_rs = 1, a_cs = (size_t)mr;
-                    } else {
-                        a = job->a + (size_t)i0 * job->a_rs + pc, a_rs = job->a_rs, a_cs = 1;
-                    }
-                    float *crow = job->c + (size_t)i0 * job->ldc;
-                    for (int jr = jc; jr < jc_end; jr += nr) {
-                        const float *bpanel = job->bp + ((size_t)(jr / nr) * K + pc) * nr;
-                        const int cols = min_int(nr, N - jr);
-                        const float *bj = bias ? bias + jr : NULL;
-                        if (rows == mr && cols == nr)
-                            kern->tile(kc, a, a_rs, a_cs, bpanel, crow + jr, job->ldc, bj, acc);
-                        else
-                            edge_tile(job, kc, a, a_rs, a_cs, bpanel, crow + jr, rows, cols, bj, acc, tmp, bias_pad);
-                    }
-                }
-            }
+    for (int s = s_begin; s < s_end; s++) {
+        const int i0 = s * mr, rows = min_int(mr, M - i0);
+        const float *a;
+        size_t a_rs, a_cs;
+        if (job->ap) {
+            a = job->ap + (size_t)s * kc * mr, a_rs = 1, a_cs = (size_t)mr;
+        } else if (rows < mr) { /* the last, partial strip: padded rather than read past A */
+            pack_a_strips(job, s, s + 1, strip_pad, NULL);
+            a = strip_pad, a_rs = 1, a_cs = (size_t)mr;
+        } else {
+            a = job->a + (size_t)i0 * job->a_rs + pc, a_rs = job->a_rs, a_cs = 1;
+        }
+        float *crow = job->c + (size_t)i0 * job->ldc;
+        for (int jr = j_begin; jr < j_end; jr += nr) {
+            const float *bpanel = job->bp + ((size_t)(jr / nr) * K + pc) * nr;
+            const int cols = min_int(nr, job->N - jr);
+            const float *bj = bias ? bias + jr : NULL;
+            if (rows == mr && cols == nr)
+                kern->tile(kc, a, a_rs, a_cs, bpanel, crow + jr, job->ldc, bj, acc);
+            else
+                edge_tile(job, a, a_rs, a_cs, bpanel, crow + jr, rows, cols, bj, acc, tmp, bias_pad);
         }
     }
 }
 
-/* C[M,N] (+)= A @ B with B(k, j) = b[k*b_rs + j*b_cs]. Returns 0 if scratch memory ran out
- * (the caller then falls back to the reference). */
+static void gemm_worker(void *ctx, int begin, int end, int thread) {
+    gemm_job *job = ctx;
+    float *buf = job->thread_bufs + (size_t)(thread < job->slots ? thread : 0) * job->thread_buf_floats;
+    for (int t; (t = atomic_fetch_add_explicit(&job->next_task, 1, memory_order_relaxed)) < job->n_tasks;)
+        gemm_task(job, t, buf);
+}
+
+/* C[M,N] (+)= A @ B with B(k, j) = b[k*b_rs + j*b_cs]. If a_row_sums is not NULL and A is
+ * packed (a_cs != 1), also a_row_sums[i] += sum_k A(i, k) and *row_sums_done is set.
+ * Returns 0 if scratch memory ran out (the caller then falls back to the reference). */
 static int gemm(const sl_matmul_kernels *kern, int M, int N, int K, const float *a, size_t a_rs,
                 size_t a_cs, const float *b, size_t b_rs, size_t b_cs, float *c, size_t ldc,
-                const float *bias, int accumulate) {
+                const float *bias, int accumulate, float *a_row_sums, int *row_sums_done) {
     if (M <= 0 || N <= 0) return 1;
     if (K <= 0) {
         if (!accumulate)
@@ -226,18 +264,49 @@ static int gemm(const sl_matmul_kernels *kern, int M, int N, int K, const float 
     }
     const int mr = kern->mr, nr = kern->nr;
     const int panels = (N + nr - 1) / nr, strips = (M + mr - 1) / mr;
+    const int threads = threads_for((double)M * N * K, strips * panels);
+
+    /* Task grid: wide column blocks (an A strip is reused across several panels), and enough
+     * tasks (>= 8 per thread where possible) that the threads finish together. */
+    int panels_per_task = min_int(panels, COLS_PER_TASK_MAX / nr > 0 ? COLS_PER_TASK_MAX / nr : 1);
+    int strips_per_task = STRIPS_PER_TASK_MAX;
+    for (;;) {
+        long tasks = (long)((strips + strips_per_task - 1) / strips_per_task) *
+                     ((panels + panels_per_task - 1) / panels_per_task);
+        if (threads == 1 || tasks >= 8L * threads) break;
+        if (strips_per_task > 1) strips_per_task /= 2;
+        else if (panels_per_task > 1) panels_per_task /= 2;
+        else break;
+    }
+    const int row_tasks = (strips + strips_per_task - 1) / strips_per_task;
+    const int n_tasks = row_tasks * ((panels + panels_per_task - 1) / panels_per_task);
+
+    const int pack_a = a_cs != 1;
     const int slots = sl_pool_threads();
-    size_t packed_floats = round_up((size_t)panels * nr * K, 16);
-    size_t per_thread = round_up((size_t)STRIPS_PER_BLOCK * mr * KC + (size_t)mr * nr + nr, 16);
-    float *scratch = thread_scratch(packed_floats + per_thread * slots);
+    size_t packed_b = round_up((size_t)panels * nr * K, 16);
+    size_t packed_a = pack_a ? round_up((size_t)strips * mr * KC, 16) : 0;
+    size_t per_thread = round_up((size_t)mr * KC + (size_t)mr * nr + nr, 16);
+    float *scratch = thread_scratch(packed_b + packed_a + per_thread * slots);
     if (!scratch) return 0;
 
     pack_b_job pj = {scratch, b, b_rs, b_cs, K, N, nr};
     sl_parallel_for_limited(panels, threads_for((double)panels * nr * K * 8, panels), pack_b_panels, &pj);
 
-    gemm_job job = {kern, M, N, K, a, a_rs, a_cs, scratch, c, ldc, bias, accumulate,
-                    scratch + packed_floats, per_thread, slots};
-    sl_parallel_for_limited(strips, threads_for((double)M * N * K, strips), gemm_strips, &job);
+    gemm_job job = {.kern = kern, .M = M, .N = N, .K = K, .a = a, .a_rs = a_rs, .a_cs = a_cs,
+                    .bp = scratch, .ap = pack_a ? scratch + packed_b : NULL,
+                    .a_row_sums = pack_a ? a_row_sums : NULL, .c = c, .ldc = ldc,
+                    .bias = bias, .accumulate = accumulate, .strips_per_task = strips_per_task,
+                    .cols_per_task = panels_per_task * nr, .row_tasks = row_tasks, .n_tasks = n_tasks,
+                    .thread_bufs = scratch + packed_b + packed_a, .thread_buf_floats = per_thread,
+                    .slots = slots};
+    for (int pc = 0; pc < K; pc += KC) {
+        job.pc = pc;
+        job.kc = min_int(KC, K - pc);
+        if (pack_a) sl_parallel_for_limited(strips, threads, pack_a_tasks, &job);
+        atomic_store_explicit(&job.next_task, 0, memory_order_relaxed);
+        sl_parallel_for_limited(threads, threads, gemm_worker, &job);
+    }
+    if (row_sums_done) *row_sums_done = job.a_row_sums != NULL;
     return 1;
 }
 
@@ -264,7 +333,9 @@ typedef struct {
     int N, OC;
 } dbias_job;
 
-enum { DBIAS_COLS = 64 };
+/* Rows outer, a block of columns inner: dout is read row by row in contiguous runs (reading it
+ * column block by column block would stride through memory at the row pitch). */
+enum { DBIAS_COLS = 512 };
 
 static void dbias_tasks(void *ctx, int begin, int end, int thread) {
     const dbias_job *j = ctx;
@@ -293,7 +364,7 @@ void sl_matmul_forward_with(const sl_matmul_kernels *kern, float *out, const flo
                                 rows_dot_tasks, &j);
         return;
     }
-    if (!gemm(kern, N, OC, C, inp, (size_t)C, 1, weight, 1, (size_t)C, out, (size_t)OC, bias, 0))
+    if (!gemm(kern, N, OC, C, inp, (size_t)C, 1, weight, 1, (size_t)C, out, (size_t)OC, bias, 0, NULL, NULL))
         sl_matmul_forward_reference(out, inp, weight, bias, N, C, OC);
 }
 
@@ -301,11 +372,13 @@ void sl_matmul_backward_with(const sl_matmul_kernels *kern, float *dinp, float *
                              const float *dout, const float *inp, const float *weight, int N,
                              int C, int OC) {
     if (N <= 0 || C <= 0 || OC <= 0) return;
-    if (dinp && !gemm(kern, N, C, OC, dout, (size_t)OC, 1, weight, (size_t)C, 1, dinp, (size_t)C, NULL, 1))
+    if (dinp && !gemm(kern, N, C, OC, dout, (size_t)OC, 1, weight, (size_t)C, 1, dinp, (size_t)C, NULL, 1, NULL, NULL))
         sl_matmul_backward_reference(dinp, NULL, NULL, dout, inp, weight, N, C, OC);
-    if (dweight && !gemm(kern, OC, C, N, dout, 1, (size_t)OC, inp, (size_t)C, 1, dweight, (size_t)C, NULL, 1))
+    int dbias_done = 0;
+    if (dweight && !gemm(kern, OC, C, N, dout, 1, (size_t)OC, inp, (size_t)C, 1, dweight, (size_t)C, NULL, 1,
+                         dbias, &dbias_done))
         sl_matmul_backward_reference(NULL, dweight, NULL, dout, inp, weight, N, C, OC);
-    if (dbias) {
+    if (dbias && !dbias_done) {
         dbias_job j = {dbias, dout, N, OC};
         int tasks = (OC + DBIAS_COLS - 1) / DBIAS_COLS;
         sl_parallel_for_limited(tasks, threads_for((double)N * OC * 4, tasks), dbias_tasks, &j);

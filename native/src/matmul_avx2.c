@@ -10,28 +10,35 @@ enum { MR = 6, NV = 2, NR = 8 * NV };
 static inline __attribute__((always_inline)) void tile_6x16(int kc, const float *a, size_t a_rs,
                                                             size_t a_cs, const float *b, float *c,
                                                             size_t ldc, const float *bias, int accumulate) {
+    /* Accumulate from zero and apply the initial value (C or bias) at the end: with no branch
+     * before the loop the compiler keeps all accumulators in registers. */
     __m256 acc[MR][NV];
-    if (accumulate) {
-        for (int i = 0; i < MR; i++)
-            for (int v = 0; v < NV; v++) acc[i][v] = _mm256_loadu_ps(c + i * ldc + 8 * v);
-    } else {
-        for (int v = 0; v < NV; v++) {
-            __m256 init = bias ? _mm256_loadu_ps(bias + 8 * v) : _mm256_setzero_ps();
-            for (int i = 0; i < MR; i++) acc[i][v] = init;
-        }
-    }
+    #pragma GCC unroll 16
+    for (int i = 0; i < MR; i++)
+        #pragma GCC unroll 16
+        for (int v = 0; v < NV; v++) acc[i][v] = _mm256_setzero_ps();
     for (int k = 0; k < kc; k++) {
         const float *bk = b + (size_t)k * NR;
         __m256 bv[NV];
+        #pragma GCC unroll 16
         for (int v = 0; v < NV; v++) bv[v] = _mm256_load_ps(bk + 8 * v);
         const float *ak = a + (size_t)k * a_cs;
+        #pragma GCC unroll 16
         for (int i = 0; i < MR; i++) {
             __m256 ai = _mm256_broadcast_ss(ak + i * a_rs);
+            #pragma GCC unroll 16
             for (int v = 0; v < NV; v++) acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
         }
     }
-    for (int i = 0; i < MR; i++)
-        for (int v = 0; v < NV; v++) _mm256_storeu_ps(c + i * ldc + 8 * v, acc[i][v]);
+    #pragma GCC unroll 16
+    for (int v = 0; v < NV; v++) {
+        __m256 init = bias && !accumulate ? _mm256_loadu_ps(bias + 8 * v) : _mm256_setzero_ps();
+        #pragma GCC unroll 16
+        for (int i = 0; i < MR; i++) {
+            float *ci = c + i * ldc + 8 * v;
+            _mm256_storeu_ps(ci, _mm256_add_ps(acc[i][v], accumulate ? _mm256_loadu_ps(ci) : init));
+        }
+    }
 }
 
 static void tile(int kc, const float *a, size_t a_rs, size_t a_cs, const float *b, float *c,

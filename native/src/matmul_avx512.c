@@ -11,28 +11,35 @@ enum { MR = 6, NV = 4, NR = 16 * NV };
 static inline __attribute__((always_inline)) void tile_6x64(int kc, const float *a, size_t a_rs,
                                                             size_t a_cs, const float *b, float *c,
                                                             size_t ldc, const float *bias, int accumulate) {
+    /* Accumulate from zero and apply the initial value (C or bias) at the end: with no branch
+     * before the loop the compiler keeps all accumulators in registers. */
     __m512 acc[MR][NV];
-    if (accumulate) {
-        for (int i = 0; i < MR; i++)
-            for (int v = 0; v < NV; v++) acc[i][v] = _mm512_loadu_ps(c + i * ldc + 16 * v);
-    } else {
-        for (int v = 0; v < NV; v++) {
-            __m512 init = bias ? _mm512_loadu_ps(bias + 16 * v) : _mm512_setzero_ps();
-            for (int i = 0; i < MR; i++) acc[i][v] = init;
-        }
-    }
+    #pragma GCC unroll 16
+    for (int i = 0; i < MR; i++)
+        #pragma GCC unroll 16
+        for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
     for (int k = 0; k < kc; k++) {
         const float *bk = b + (size_t)k * NR;
         __m512 bv[NV];
+        #pragma GCC unroll 16
         for (int v = 0; v < NV; v++) bv[v] = _mm512_load_ps(bk + 16 * v);
         const float *ak = a + (size_t)k * a_cs;
+        #pragma GCC unroll 16
         for (int i = 0; i < MR; i++) {
             __m512 ai = _mm512_set1_ps(ak[i * a_rs]);
+            #pragma GCC unroll 16
             for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
         }
     }
-    for (int i = 0; i < MR; i++)
-        for (int v = 0; v < NV; v++) _mm512_storeu_ps(c + i * ldc + 16 * v, acc[i][v]);
+    #pragma GCC unroll 16
+    for (int v = 0; v < NV; v++) {
+        __m512 init = bias && !accumulate ? _mm512_loadu_ps(bias + 16 * v) : _mm512_setzero_ps();
+        #pragma GCC unroll 16
+        for (int i = 0; i < MR; i++) {
+            float *ci = c + i * ldc + 16 * v;
+            _mm512_storeu_ps(ci, _mm512_add_ps(acc[i][v], accumulate ? _mm512_loadu_ps(ci) : init));
+        }
+    }
 }
 
 /* Two specialisations so the compiler sees a constant stride: rows of a row-major matrix

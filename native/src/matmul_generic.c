@@ -2,31 +2,45 @@
  * can vectorize the innermost loops over fixed-size arrays (SSE2 on x86-64, NEON on arm64). */
 #include "matmul_kernels.h"
 
+/* 4 x NR accumulators must fit the vector registers with room for B and A: 16 x 128-bit on
+ * x86-64 SSE2 (NR = 8: 8 registers of accumulators), 32 x 128-bit on arm64 NEON (NR = 16). */
+#if defined(__aarch64__)
 enum { MR = 4, NR = 16, LANES = 8 };
+#else
+enum { MR = 4, NR = 8, LANES = 8 };
+#endif
 
-static inline __attribute__((always_inline)) void tile_4x16(int kc, const float *a, size_t a_rs,
+static inline __attribute__((always_inline)) void tile_4xNR(int kc, const float *a, size_t a_rs,
                                                             size_t a_cs, const float *b, float *c,
                                                             size_t ldc, const float *bias, int accumulate) {
     float acc[MR][NR];
+    #pragma GCC unroll 16
     for (int i = 0; i < MR; i++)
+        #pragma GCC unroll 16
         for (int j = 0; j < NR; j++)
             acc[i][j] = accumulate ? c[i * ldc + j] : bias ? bias[j] : 0.0f;
     for (int k = 0; k < kc; k++) {
         const float *bk = b + (size_t)k * NR;
         const float *ak = a + (size_t)k * a_cs;
+        #pragma GCC unroll 16
         for (int i = 0; i < MR; i++) {
             float ai = ak[i * a_rs];
+            #pragma GCC unroll 16
             for (int j = 0; j < NR; j++) acc[i][j] += ai * bk[j];
         }
     }
+    #pragma GCC unroll 16
     for (int i = 0; i < MR; i++)
+        #pragma GCC unroll 16
         for (int j = 0; j < NR; j++) c[i * ldc + j] = acc[i][j];
 }
 
-static void tile(int kc, const float *a, size_t a_rs, size_t a_cs, const float *b, float *c,
+/* Vectorize across the fixed-size j loops (SLP), never across k: GCC's loop vectorizer would
+ * otherwise vectorize the k loop of the row-major case with shuffles, 5x slower. */
+__attribute__((optimize("no-tree-loop-vectorize"))) static void tile(int kc, const float *a, size_t a_rs, size_t a_cs, const float *b, float *c,
                  size_t ldc, const float *bias, int accumulate) {
-    if (a_cs == 1) tile_4x16(kc, a, a_rs, 1, b, c, ldc, bias, accumulate);
-    else tile_4x16(kc, a, 1, a_cs, b, c, ldc, bias, accumulate);
+    if (a_cs == 1) tile_4xNR(kc, a, a_rs, 1, b, c, ldc, bias, accumulate);
+    else tile_4xNR(kc, a, 1, a_cs, b, c, ldc, bias, accumulate);
 }
 
 /* One dot product with LANES independent partial sums (vectorizable without reassociating). */
