@@ -1,8 +1,10 @@
 /* threadpool.c: the process-wide persistent worker pool behind sl_parallel_for.
  *
  * Each worker owns a mailbox: the caller writes a chunk [begin, end) of the current region into it
- * and bumps the mailbox's generation; the worker sees the bump, runs its chunk and decrements the
- * region's pending count. The caller runs chunk 0 itself and then waits for pending to reach 0.
+ * and bumps the mailbox's generation; the worker sees the bump, claims the chunk, runs it and
+ * decrements the region's pending count. The caller runs chunk 0 itself, then claims and runs any
+ * chunk whose worker has not picked it up yet (a worker that lost its CPU to another process must
+ * not hold the region up for a whole scheduler time slice), then waits for pending to reach 0.
  * Only the workers a region uses are posted to, so a region limited to 2 threads of a big pool
  * disturbs nobody else.
  *
@@ -11,6 +13,8 @@
  * to 15+ ms per token when its workers slept between steps). So a worker that finished a chunk keeps
  * polling its mailbox (with a pause instruction) for spin_ns before it blocks on its condition
  * variable; a burst of small regions (one decode step = dozens of them) never pays a wake-up.
+ * After a short pure spin the poll also yields the CPU (sched_yield returns at once when nothing
+ * else wants it, so the vCPU never idles), which keeps a loaded machine usable. 
  *
  * Regions are deterministic: chunk boundaries depend only on n_tasks and the thread count. */
 #define _GNU_SOURCE
@@ -38,15 +42,19 @@ enum { MAX_THREADS = 256 };
 /* How long an idle worker polls before blocking (tunable through SEEDLING_SPIN_US for
  * measurements). 2 ms covers the gap between decode steps and between training ops. */
 static const int64_t DEFAULT_SPIN_NS = 2000000;
+/* Pure spinning (no yield) for this long first: the common case, the next region comes soon. */
+static const int64_t PURE_SPIN_NS = 50000;
 
 typedef struct {
     pthread_t thread;
     int index;                /* 1..n-1; 0 is the caller */
     _Atomic uint32_t posted;  /* generation of the last chunk posted to this worker */
     _Atomic int sleeping;     /* set while blocked (or about to block) on cond */
+    _Atomic int claimed;      /* 0 while the posted chunk waits for someone (worker or caller) to run it */
+    _Atomic int quit;
     pthread_mutex_t mutex;
     pthread_cond_t cond;
-    /* The chunk to run; written by the caller before bumping posted. body == NULL means quit. */
+    /* The chunk to run; written by the caller before posting, read by whoever claims it. */
     sl_parallel_body body;
     void *ctx;
     int begin, end;
@@ -72,15 +80,16 @@ static int64_t now_ns(void) {
 
 /* Wait until the mailbox holds a generation other than seen: spin first, then block. */
 static uint32_t wait_for_post(worker *w, uint32_t seen) {
-    int64_t deadline = 0;
+    int64_t start = 0;
     for (uint32_t spins = 0;; spins++) {
         uint32_t g = atomic_load_explicit(&w->posted, memory_order_acquire);
         if (g != seen) return g;
         cpu_relax();
         if ((spins & 255) == 255) {
             int64_t t = now_ns();
-            if (!deadline) deadline = t + pool.spin_ns;
-            else if (t >= deadline) break;
+            if (!start) start = t;
+            else if (t - start >= pool.spin_ns) break;
+            else if (t - start >= PURE_SPIN_NS) sched_yield();
         }
     }
     pthread_mutex_lock(&w->mutex);
@@ -97,7 +106,10 @@ static void *worker_main(void *arg) {
     uint32_t seen = 0;
     for (;;) {
         seen = wait_for_post(w, seen);
-        if (!w->body) break;
+        if (atomic_load(&w->quit)) break;
+        /* The caller may have taken the chunk already (or a newer one was posted meanwhile:
+         * whatever is posted now is claimed and run, its fields are published before claimed). */
+        if (atomic_exchange(&w->claimed, 1) != 0) continue;
         in_region = 1;
         w->body(w->ctx, w->begin, w->end, w->index);
         in_region = 0;
@@ -111,6 +123,7 @@ static void post(worker *w, sl_parallel_body body, void *ctx, int begin, int end
     w->ctx = ctx;
     w->begin = begin;
     w->end = end;
+    atomic_store_explicit(&w->claimed, 0, memory_order_release);
     atomic_fetch_add(&w->posted, 1); /* seq_cst: the worker's check of sleeping can't be missed */
     if (atomic_load(&w->sleeping)) {
         pthread_mutex_lock(&w->mutex);
@@ -121,7 +134,14 @@ static void post(worker *w, sl_parallel_body body, void *ctx, int begin, int end
 
 static void stop_workers(void) {
     int n = pool.n_threads - 1;
-    for (int i = 0; i < n; i++) post(&pool.workers[i], NULL, NULL, 0, 0);
+    for (int i = 0; i < n; i++) {
+        atomic_store(&pool.workers[i].quit, 1);
+        atomic_store(&pool.workers[i].claimed, 1);
+        atomic_fetch_add(&pool.workers[i].posted, 1);
+        pthread_mutex_lock(&pool.workers[i].mutex);
+        pthread_cond_signal(&pool.workers[i].cond);
+        pthread_mutex_unlock(&pool.workers[i].mutex);
+    }
     for (int i = 0; i < n; i++) {
         pthread_join(pool.workers[i].thread, NULL);
         pthread_mutex_destroy(&pool.workers[i].mutex);
@@ -164,6 +184,7 @@ sl_status sl_set_threads(int n_threads) {
             for (int i = 0; i < n_threads - 1; i++) {
                 worker *w = &ws[i];
                 w->index = i + 1;
+                atomic_store(&w->claimed, 1);
                 pthread_mutex_init(&w->mutex, NULL);
                 pthread_cond_init(&w->cond, NULL);
                 if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
@@ -204,11 +225,21 @@ void sl_parallel_for_limited(int n_tasks, int max_threads, sl_parallel_body body
         post(&pool.workers[i - 1], body, ctx, (int)((int64_t)n_tasks * i / t), (int)((int64_t)n_tasks * (i + 1) / t));
     in_region = 1;
     body(ctx, 0, (int)((int64_t)n_tasks / t), 0);
+    for (int i = 1; i < t; i++) {
+        worker *w = &pool.workers[i - 1];
+        if (atomic_exchange(&w->claimed, 1) == 0) {
+            thread_index = w->index; /* the chunk keeps its thread slot, also for nested calls */
+            w->body(w->ctx, w->begin, w->end, w->index);
+            thread_index = 0;
+            atomic_fetch_sub_explicit(&pool.pending, 1, memory_order_release);
+        }
+    }
     in_region = 0;
-    /* The caller is busy anyway; spin, but yield now and then in case a worker lost its CPU. */
+    /* Chunks still out are running on their workers: spin briefly, then yield in case one of
+     * them is waiting for a CPU. */
     for (uint32_t spins = 1; atomic_load_explicit(&pool.pending, memory_order_acquire) != 0; spins++) {
         cpu_relax();
-        if ((spins & 0xffff) == 0) sched_yield();
+        if ((spins & 1023) == 0) sched_yield();
     }
     atomic_flag_clear_explicit(&pool.busy, memory_order_release);
 }

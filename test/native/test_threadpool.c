@@ -114,6 +114,14 @@ int main(void) {
     atomic_store(&sum, 0);
     sl_parallel_for(2, add_body, &sum);
     CHECK(atomic_load(&sum) == 2, "region after sleep summed %ld", atomic_load(&sum));
+    /* Sleeping workers wake slowly, so the caller runs their chunks itself: each chunk must still
+     * run exactly once, under its own thread index. */
+    CHECK_OK(sl_set_threads(4));
+    for (int round = 0; round < 3; round++) {
+        nanosleep(&nap, NULL);
+        check_coverage(4000, 0);
+    }
+    CHECK_OK(sl_set_threads(2));
 
     /* Two application threads calling at once: one may run inline, both must be complete. */
     atomic_store(&sum, 0);
