@@ -31,8 +31,9 @@ export class CompletionModel {
 
   /** Load (or reload) path. Callers serialize access (one request at a time). */
   async load(path: string): Promise<Loaded> {
-    const stamp = await fileStamp(path);
+    // Load first: a missing or damaged file is reported by the engine, with its own message and code.
     const { model, tokenizer } = await this.addon.checkpointLoad(path, { trainer: false });
+    const stamp = await fileStamp(path).catch(() => '');
     this.release();
     this.loaded = { path, stamp, model, tokenizer, session: this.addon.Session.create(model) };
     return this.loaded;

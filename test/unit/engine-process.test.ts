@@ -1,0 +1,180 @@
+/**
+ * The REAL engine process (dist/engineProcess.js with dist/seedling.node) through EngineClient:
+ * ping, train the tiny preset a few steps on the sample workspace, resume, complete, cancel, and
+ * SIGKILL mid-training and mid-completion (in-flight requests reject, the next request recovers).
+ * Also `seedling complete --stdin` (dist/cli.js) answering in order. Needs `npm run build`.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { EngineClient } from '../../extension/engine/engineClient';
+import type { TrainParams, TrainResult } from '../../extension/engine/protocol';
+
+const root = path.resolve(__dirname, '..', '..');
+const enginePath = path.join(root, 'dist', 'engineProcess.js');
+const cliPath = path.join(root, 'dist', 'cli.js');
+const built = existsSync(enginePath) && existsSync(path.join(root, 'dist', 'seedling.node')) && existsSync(cliPath);
+const skip = built ? false : 'skipped: dist/engineProcess.js, dist/cli.js or dist/seedling.node missing (run npm run build)';
+
+function sampleFiles(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = path.join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(js|py)$/.test(name)) out.push(p);
+    }
+  };
+  walk(path.join(root, 'test', 'fixtures', 'sample-workspace'));
+  return out;
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'seedling-engine-test-'));
+const checkpoint = path.join(work, 'tiny.seedling');
+let client: EngineClient;
+let trained: TrainResult | undefined;
+
+function tinyParams(extra: Partial<TrainParams> = {}): TrainParams {
+  return {
+    files: sampleFiles(), checkpointPath: checkpoint, preset: 'tiny', maxSteps: 6, threads: 1,
+    evalEverySteps: 3, samplePrompts: ['function '], ...extra,
+  };
+}
+
+before(() => { client = new EngineClient({ enginePath, env: { SEEDLING_THREADS: '1' } }); });
+after(async () => { await client?.dispose(); });
+
+test('ping reports the engine', { skip }, async () => {
+  const p = await client.request('ping', {});
+  assert.match(p.version, /^\d+\.\d+\.\d+/);
+  assert.ok(['avx512', 'avx2', 'generic'].includes(p.kernel));
+  assert.ok(p.devices.includes('cpu'));
+});
+
+test('train the tiny preset a few steps: progress, checkpoint events with samples, a loadable file', { skip }, async () => {
+  const progress: number[] = [];
+  const checkpoints: { step: number; samples: unknown[] }[] = [];
+  trained = await client.request('train', tinyParams(), {
+    onEvent: (e) => {
+      if (e.event === 'trainProgress') progress.push((e.data as { step: number }).step);
+      if (e.event === 'checkpoint') checkpoints.push(e.data as { step: number; samples: unknown[] });
+    },
+  });
+  assert.equal(trained.steps, 6);
+  assert.equal(trained.stoppedBy, 'budget');
+  assert.equal(trained.config.nLayers, 2);
+  assert.ok(Number.isFinite(trained.trainLoss));
+  assert.ok(progress.includes(6), `progress steps: ${progress}`);
+  assert.ok(checkpoints.length >= 1);
+  assert.equal(checkpoints[0].samples.length, 1);
+  assert.ok(existsSync(checkpoint));
+});
+
+test('resume continues the step count from the checkpoint', { skip }, async () => {
+  assert.ok(trained, 'needs the trained checkpoint');
+  const r = await client.request('train', tinyParams({ resume: true, maxSteps: 3 }));
+  // The file holds the best model; resuming continues from its step, 3 steps further.
+  assert.ok(r.steps > 3 && r.steps <= trained.steps + 3, `steps ${r.steps}`);
+});
+
+test('complete from the checkpoint; the cache is reused while typing', { skip }, async () => {
+  await client.request('loadModel', { path: checkpoint });
+  const a = await client.request('complete', { prefix: 'function add(a, b) {\n  return', suffix: '\n}\n', maxTokens: 8 });
+  assert.equal(typeof a.completion, 'string');
+  assert.ok(a.promptTokens > 0);
+  const b = await client.request('complete', { prefix: 'function add(a, b) {\n  return a', suffix: '\n}\n', maxTokens: 8 });
+  assert.ok(b.reusedTokens > 0, `reused ${b.reusedTokens}`);
+});
+
+test('bad input is a clear error and the engine keeps serving', { skip }, async () => {
+  await assert.rejects(client.request('loadModel', { path: path.join(work, 'missing.seedling') }),
+    (err: Error & { code?: string }) => err.code === 'i/o error' && /missing\.seedling/.test(err.message));
+  await assert.rejects(client.request('train', { ...tinyParams(), files: [] }), /no training text: 0 files/);
+  const ok = await client.request('complete', { prefix: 'const x = ', suffix: '', maxTokens: 4 });
+  assert.equal(typeof ok.completion, 'string');
+});
+
+test('cancelling training stops between steps and still answers with a result', { skip }, async () => {
+  const controller = new AbortController();
+  const r = await client.request('train', tinyParams({ checkpointPath: path.join(work, 'cancel.seedling'), maxSteps: 10_000 }), {
+    signal: controller.signal,
+    onEvent: (e) => { if (e.event === 'trainProgress') controller.abort(); },
+  });
+  assert.equal(r.stoppedBy, 'cancelled');
+  assert.ok(r.steps < 10_000);
+  assert.ok(existsSync(path.join(work, 'cancel.seedling')));
+});
+
+test('SIGKILL mid-training rejects the request; the next request starts a new engine', { skip }, async () => {
+  const crashes: string[] = [];
+  const sub = client.onCrash((c) => crashes.push(c.reason));
+  const before = client.pid!;
+  const training = client.request('train', tinyParams({ checkpointPath: path.join(work, 'killed.seedling'), maxSteps: 10_000 }), {
+    onEvent: (e) => { if (e.event === 'trainProgress') process.kill(before, 'SIGKILL'); },
+  });
+  await assert.rejects(training, (err: Error & { code?: string }) =>
+    err.code === 'engine-crashed' && /engine stopped unexpectedly \(signal SIGKILL\)/.test(err.message));
+  assert.equal(crashes.length, 1);
+  const p = await client.request('ping', {});
+  assert.ok(p.version);
+  assert.notEqual(client.pid, before);
+  sub.dispose();
+});
+
+// Generations on the tiny preset end within milliseconds (its context is 128 tokens); one step of
+// the small preset gives a model whose 400-token generation takes long enough to interrupt.
+const smallCheckpoint = path.join(work, 'small.seedling');
+
+test('a one-step small model for the interruption tests', { skip }, async () => {
+  const r = await client.request('train', tinyParams({ preset: 'small', checkpointPath: smallCheckpoint, maxSteps: 1, samplePrompts: [] }));
+  assert.equal(r.steps, 1);
+});
+
+test('SIGKILL mid-completion rejects the request; the engine recovers', { skip }, async () => {
+  await client.request('loadModel', { path: smallCheckpoint });
+  const pid = client.pid!;
+  const started = Date.now();
+  const completion = client.request('complete', { prefix: 'function ', suffix: '', maxTokens: 400, temperature: 1 });
+  setTimeout(() => process.kill(pid, 'SIGKILL'), 50);
+  await assert.rejects(completion, /engine stopped unexpectedly \(signal SIGKILL\)/);
+  assert.ok(Date.now() - started < 5000);
+  await client.request('loadModel', { path: smallCheckpoint });
+  const ok = await client.request('complete', { prefix: 'const ', suffix: '', maxTokens: 4 });
+  assert.equal(typeof ok.completion, 'string');
+});
+
+test('cancelling a completion rejects it with code cancelled, promptly', { skip }, async () => {
+  const controller = new AbortController();
+  const started = Date.now();
+  const completion = client.request('complete', { prefix: 'function ', suffix: '', maxTokens: 400, temperature: 1 }, { signal: controller.signal });
+  setTimeout(() => controller.abort(), 50);
+  await assert.rejects(completion, (err: Error & { code?: string }) => err.code === 'cancelled');
+  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  const ok = await client.request('complete', { prefix: 'const ', suffix: '', maxTokens: 4 });
+  assert.equal(typeof ok.completion, 'string');
+});
+
+test('seedling complete --stdin answers every line, in order', { skip }, () => {
+  const lines = [
+    { prefix: 'function add(a, b) {', suffix: '}' },
+    'this is not json',
+    { prefix: 'const cache = new ', suffix: '' },
+    { suffix: 'no prefix' },
+    { prefix: 'class TaskQueue ', suffix: '' },
+  ].map((l) => (typeof l === 'string' ? l : JSON.stringify(l)));
+  const r = spawnSync(process.execPath, [cliPath, 'complete', '--stdin', '--model', checkpoint, '--max-tokens', '6', '--threads', '1'],
+    { input: `${lines.join('\n')}\n`, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const answers = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { completion?: string; ms?: number; error?: string });
+  assert.equal(answers.length, 5);
+  assert.deepEqual(answers.map((a) => (a.error !== undefined ? 'error' : 'ok')), ['ok', 'error', 'ok', 'error', 'ok']);
+  assert.match(answers[1].error!, /not valid JSON/);
+  assert.match(answers[3].error!, /prefix/);
+  for (const a of [answers[0], answers[2], answers[4]]) {
+    assert.equal(typeof a.completion, 'string');
+    assert.ok(a.ms! > 0);
+  }
+});
