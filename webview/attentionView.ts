@@ -151,7 +151,7 @@ export class AttentionInspector {
     const [r, g, b] = this.palette.heatHigh;
     const spans = v.tokens.map((tok, j) => {
       const w = j <= q ? row[j] : 0;
-      const span = el('span', { class: 'tok', 'data-index': String(j), 'data-weight': w.toFixed(4), title: `#${j} ${JSON.stringify(tok)} · weight ${w.toFixed(4)}` }, displayToken(tok));
+      const span = el('span', { class: 'tok', 'data-index': String(j), 'data-token': tok, 'data-weight': w.toFixed(4), title: `#${j} ${JSON.stringify(tok)} · weight ${w.toFixed(4)}` }, displayToken(tok));
       // Scaled to the row's largest weight: the question is "which tokens does it look at most".
       const alpha = max > 0 ? Math.sqrt(w / max) * 0.65 : 0;
       if (alpha > 0.02) span.style.backgroundColor = `rgba(${r}, ${g}, ${b}, ${alpha.toFixed(3)})`;

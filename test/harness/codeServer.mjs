@@ -168,20 +168,31 @@ export async function openWorkbench(browser, server, { viewport = { width: 1280,
   return page;
 }
 
-/** Opens the command palette (F1), types the command's title and runs it with Enter. */
-export async function runCommand(page, title, { timeout = 15_000 } = {}) {
-  await page.locator('.monaco-workbench').focus().catch(() => {});
-  await page.keyboard.press('F1');
+/**
+ * Opens the command palette (F1), types the command's title and runs it with Enter. The palette does
+ * not refresh its list when an extension's commands register while it is open (right after start-up),
+ * so it is closed and reopened until the command shows up.
+ */
+export async function runCommand(page, title, { timeout = 30_000 } = {}) {
   const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible', timeout });
-  await input.fill(`>${title}`);
-  // Wait until the palette lists the exact command, so Enter does not pick a neighbour or a stale row.
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout });
-  const label = (await row.getAttribute('aria-label')) ?? '';
-  if (!label.toLowerCase().includes(title.toLowerCase())) throw new Error(`command palette row "${label}" is not "${title}"`);
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    await page.locator('.monaco-workbench').focus().catch(() => {});
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${title}`);
+    if (await row.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false)) break;
+    await page.keyboard.press('Escape');
+    if (Date.now() > deadline) throw new Error(`command "${title}" is not in the command palette`);
+    await sleep(500);
+  }
+  // Enter runs the first row; make sure that is the command asked for, not a neighbour.
+  const first = page.locator('.quick-input-widget .monaco-list-row').first();
+  const label = (await first.getAttribute('aria-label')) ?? '';
+  if (!label.toLowerCase().startsWith(title.toLowerCase())) throw new Error(`first palette row is "${label}", not "${title}"`);
   await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'hidden', timeout }).catch(() => {});
+  await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
 }
 
 /** Opens a file by clicking through the explorer; `relPath` like "src/a.js" expands folders. */

@@ -1,0 +1,238 @@
+// scenario.mjs: the steps of the browser test, in the order a user takes them. Each step asserts what
+// the user would see, and saves a screenshot.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { openFileFromExplorer, runCommand, screenshot } from '../harness/codeServer.mjs';
+import { findWebview, seedlingStatusText, waitInFrame } from './webviews.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+export async function scenario({ page, server, workspace, shots, metrics, step }) {
+  const shot = (name) => screenshot(page, shots, name);
+
+  await step('workbench opens on the fixture workspace', async () => {
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'src' }).first().waitFor({ timeout: 30_000 });
+    await shot('01-workbench');
+  });
+
+  const trainStarted = Date.now();
+  await step('"Seedling: Train on Workspace" from the command palette starts training', async () => {
+    await runCommand(page, 'Seedling: Train on Workspace');
+    // The status bar shows the run (preparing, then a percentage) or, for a very fast run, is already done.
+    const deadline = Date.now() + 30_000;
+    let text = '';
+    while (Date.now() < deadline) {
+      text = await seedlingStatusText(page);
+      if (/preparing|%/.test(text)) break;
+      await sleep(200);
+    }
+    assert(/preparing|%/.test(text), `status bar never showed training (last: "${text}")`);
+    await shot('02-training-started');
+  });
+
+  let dashboard;
+  await step('"Seedling: Open Dashboard" shows live curves while training', async () => {
+    await runCommand(page, 'Seedling: Open Dashboard');
+    dashboard = await findWebview(page, 'dashboard');
+    await waitInFrame(dashboard, () => Number(document.getElementById('loss-chart')?.dataset.points ?? 0) > 0, undefined,
+      { timeout: 120_000, what: 'loss points on the dashboard' });
+    await shot('03-dashboard-training');
+  });
+
+  await step('training finishes; the dashboard shows the finished run', async () => {
+    const state = await waitInFrame(dashboard, () => {
+      const rows = [...document.querySelectorAll('.history tbody tr')].map((tr) => tr.lastElementChild?.textContent);
+      if (document.body.dataset.training !== 'idle' || !rows.includes('finished')) return null;
+      const figures = Object.fromEntries([...document.querySelectorAll('.card dl.facts dt')].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent]));
+      return { points: Number(document.getElementById('loss-chart').dataset.points), figures, samples: document.querySelectorAll('pre.sample').length, status: document.querySelector('.status')?.textContent };
+    }, undefined, { timeout: 600_000, what: 'the run to finish' });
+    metrics.trainingSeconds = Math.round((Date.now() - trainStarted) / 1000);
+    metrics.dashboardAfterTraining = state;
+    assert(state.points > 0, 'no loss points');
+    assert(state.figures['Preset'] === 'tiny', `model card shows preset ${state.figures['Preset']}`);
+    assert(/\d/.test(state.figures['Train loss'] ?? ''), 'no train loss figure');
+    const status = await seedlingStatusText(page);
+    assert(!/%|preparing/.test(status), `status bar still shows training: "${status}"`);
+    await shot('04-dashboard-finished');
+  });
+
+  await step('the dashboard keeps its curves after being hidden and shown again', async () => {
+    const before = await dashboard.evaluate(() => document.getElementById('loss-chart').dataset.points);
+    await openFileFromExplorer(page, 'src/list.js'); // same editor group: the dashboard tab is hidden
+    await page.locator('.tabs-container .tab', { hasText: /^Seedling$/ }).first().click();
+    dashboard = await findWebview(page, 'dashboard');
+    await waitInFrame(dashboard, (n) => document.getElementById('loss-chart')?.dataset.points === n, before, { what: `${before} points again` });
+  });
+
+  await step('typing shows ghost text from the model and Tab accepts it', async () => {
+    await page.locator('.tabs-container .tab', { hasText: 'list.js' }).first().click();
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await editor.click({ position: { x: 200, y: 100 } });
+    const file = path.join(workspace, 'src', 'list.js');
+    const before = await readFile(file, 'utf8');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Enter');
+    let typed = '';
+    let ghost = '';
+    for (const prefix of ['function ', 'function max', 'module.']) {
+      await page.keyboard.type(prefix, { delay: 40 });
+      const found = await page.locator('.ghost-text-decoration').first().waitFor({ timeout: 15_000 }).then(() => true, () => false);
+      if (found) {
+        await sleep(300); // let a debounced refresh settle before reading what is shown
+        ghost = (await page.locator('.ghost-text-decoration').first().textContent() ?? '').replace(/\u00a0/g, ' ');
+        if (ghost.trim()) { typed = prefix; break; }
+      }
+      for (let i = 0; i < prefix.length; i++) await page.keyboard.press('Backspace');
+    }
+    assert(typed, 'no ghost text appeared for any prefix');
+    metrics.ghostText = { typed, shown: ghost };
+    await shot('05-ghost-text');
+    await page.keyboard.press('Tab');
+    await page.locator('.ghost-text-decoration').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});
+    await page.keyboard.press('Control+S');
+    let after = before;
+    for (let i = 0; i < 40 && after === before; i++) { await sleep(100); after = await readFile(file, 'utf8'); }
+    const added = after.slice(before.length);
+    assert(added.startsWith(`\n${typed}${ghost}`), `document did not get the accepted text: added ${JSON.stringify(added)}, expected to start with ${JSON.stringify(`\n${typed}${ghost}`)}`);
+    await shot('06-completion-accepted');
+  });
+
+  let attention;
+  await step('"Inspect Attention at Cursor" shows tokens, heads and the matrix for the text before the cursor', async () => {
+    const t0 = Date.now();
+    await runCommand(page, 'Seedling: Inspect Attention at Cursor');
+    attention = await findWebview(page, 'attention');
+    const state = await waitInFrame(attention, () => {
+      const s = document.body.dataset.attention;
+      if (s === 'error') return { error: document.querySelector('.status')?.textContent };
+      if (s !== 'ready') return null;
+      const matrix = document.getElementById('attention-matrix');
+      const ctx = matrix.getContext('2d');
+      const size = matrix.width;
+      const data = ctx.getImageData(0, 0, size, size).data;
+      const px = (x, y) => Array.from(data.subarray((y * size + x) * 4, (y * size + x) * 4 + 3));
+      const background = px(size - 1, 0); // above the diagonal: a causal model never attends there
+      let lastRowLit = 0;
+      for (let x = 0; x < size; x++) if (px(x, size - 1).some((v, i) => Math.abs(v - background[i]) > 8)) lastRowLit++;
+      let upperLit = 0;
+      for (let y = 0; y < size; y += Math.max(1, size >> 5)) for (let x = y + 2; x < size; x += Math.max(1, size >> 5)) if (px(x, y).some((v, i) => Math.abs(v - background[i]) > 8)) upperLit++;
+      const tokens = [...document.querySelectorAll('#attention-tokens .tok')];
+      return {
+        header: document.querySelector('.status')?.textContent ?? '',
+        tokens: tokens.length, matrixTokens: Number(matrix.dataset.tokens),
+        text: tokens.map((t) => t.dataset.token).join(''),
+        coloured: tokens.filter((t) => t.style.backgroundColor).length,
+        thumbs: document.querySelectorAll('#head-grid canvas.thumb').length,
+        next: document.querySelectorAll('#next-tokens li').length,
+        lastRowLit, upperLit,
+      };
+    }, undefined, { timeout: 60_000, what: 'the attention answer' });
+    assert(!state.error, `inspector error: ${state.error}`);
+    const doc = await readFile(path.join(workspace, 'src', 'list.js'), 'utf8');
+    assert(state.tokens > 10 && state.tokens === state.matrixTokens, `token count ${state.tokens} vs matrix ${state.matrixTokens}`);
+    assert(doc.endsWith(state.text) || doc.trimEnd().endsWith(state.text.trimEnd()), `tokens are not the text before the cursor: ...${JSON.stringify(state.text.slice(-60))}`);
+    assert(state.thumbs === 2 * 2, `tiny preset has 2 layers x 2 heads, grid shows ${state.thumbs}`);
+    assert(state.coloured > 0, 'no token coloured by attention');
+    assert(state.lastRowLit > 0, 'last query row of the matrix is empty');
+    assert(state.upperLit === 0, `matrix has ${state.upperLit} lit cells above the diagonal (not causal)`);
+    assert(state.next > 0, 'no next-token candidates');
+    const m = state.header.match(/engine (\d+) ms · round trip (\d+) ms/);
+    metrics.attentionTiny = { tokens: state.tokens, engineMs: m && Number(m[1]), roundTripMs: m && Number(m[2]), commandToDrawnMs: Date.now() - t0 };
+    await shot('07-attention');
+  });
+
+  await step('the inspector picks a head, averages heads, and reveals a clicked token in the editor', async () => {
+    await attention.click('#head-grid canvas.thumb[data-layer="1"][data-head="1"]');
+    await waitInFrame(attention, () => { const m = document.getElementById('attention-matrix').dataset; return m.layer === '1' && m.head === '1'; }, undefined, { what: 'layer 1 head 1 selected' });
+    await attention.click('#average-heads');
+    await waitInFrame(attention, () => document.getElementById('attention-matrix').dataset.head === 'average', undefined, { what: 'average over heads' });
+    const target = await attention.evaluate(() => {
+      const toks = [...document.querySelectorAll('#attention-tokens .tok')];
+      const t = toks.find((s) => /^[A-Za-z_]{3,}$/.test(s.dataset.token ?? '')) ?? toks[0];
+      return { index: t.dataset.index, token: t.dataset.token };
+    });
+    await attention.click(`#attention-tokens .tok[data-index="${target.index}"]`);
+    const deadline = Date.now() + 10_000;
+    let selected = '';
+    while (Date.now() < deadline) {
+      const status = await page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().innerText().catch(() => '');
+      if (new RegExp(`\\(${target.token.length} selected\\)`).test(status)) { selected = status; break; }
+      await sleep(200);
+    }
+    assert(selected, `clicking token ${JSON.stringify(target.token)} did not select ${target.token.length} characters in the editor`);
+    await shot('08-attention-reveal');
+  });
+
+  await step('the dashboard draws 100,000 loss points within a frame', async () => {
+    await page.locator('.tabs-container .tab', { hasText: /^Seedling$/ }).first().click();
+    dashboard = await findWebview(page, 'dashboard');
+    const perf = await dashboard.evaluate(async () => {
+      const send = (data) => window.dispatchEvent(new MessageEvent('message', { data }));
+      const frame = () => new Promise((r) => requestAnimationFrame(() => r(performance.now())));
+      const model = { preset: 'synthetic', parameters: 4_300_000, device: 'cpu', threads: 2 };
+      send({ type: 'runStarted', run: { runId: 'synthetic-100k', startedAt: Date.now(), model } });
+      const points = [];
+      for (let i = 1; i <= 100_000; i++) {
+        const p = { step: i, totalSteps: 120_000, tokensSeen: i * 1024, loss: 2 + 6 * Math.exp(-i / 8000) + 0.2 * ((i * 7919) % 1000) / 1000,
+          learningRate: 1e-3 * Math.min(1, i / 2000), tokensPerSecond: 20_000 + (i % 997), elapsedMs: i * 50, etaMs: (120_000 - i) * 50 };
+        if (i % 2000 === 0) p.valLoss = 2.2 + 6 * Math.exp(-i / 8000);
+        points.push(p);
+      }
+      const t0 = performance.now();
+      send({ type: 'progress', runId: 'synthetic-100k', points });
+      const ingestMs = performance.now() - t0;
+      await frame(); await frame();
+      const chart = document.getElementById('loss-chart');
+      const firstDrawMs = Number(chart.dataset.drawMs);
+      // Live training: one new point per frame, each redraw covering all 100,000.
+      const draws = [];
+      const intervals = [];
+      let last = await frame();
+      for (let k = 1; k <= 60; k++) {
+        send({ type: 'progress', runId: 'synthetic-100k', points: [{ ...points[points.length - 1], step: 100_000 + k, tokensSeen: (100_000 + k) * 1024 }] });
+        const now = await frame();
+        await new Promise((r) => setTimeout(r, 0));
+        intervals.push(now - last);
+        last = now;
+        draws.push(Number(chart.dataset.drawMs) + Number(document.getElementById('speed-chart').dataset.drawMs) + Number(document.getElementById('lr-chart').dataset.drawMs));
+      }
+      const q = (a, p) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(p * a.length))];
+      return {
+        points: Number(chart.dataset.points), ingestMs: +ingestMs.toFixed(1), firstLossDrawMs: firstDrawMs,
+        redrawAllChartsMs: { median: +q(draws, 0.5).toFixed(2), p95: +q(draws, 0.95).toFixed(2) },
+        frameIntervalMs: { median: +q(intervals, 0.5).toFixed(1), p95: +q(intervals, 0.95).toFixed(1) },
+      };
+    });
+    metrics.dashboard100k = perf;
+    assert(perf.points >= 100_000, `chart reports ${perf.points} points`);
+    await shot('09-dashboard-100k-points');
+  });
+
+  await step('the dashboard rejects malformed messages and keeps working', async () => {
+    const r = await dashboard.evaluate(() => {
+      const before = Number(document.body.dataset.rejectedMessages ?? 0);
+      for (const data of [{ type: 'progress', runId: 'synthetic-100k', points: 'bad' }, { type: 'evil' }, { type: 'progress', runId: 'synthetic-100k', points: [{ step: 'x' }] }]) {
+        window.dispatchEvent(new MessageEvent('message', { data }));
+      }
+      return { rejected: Number(document.body.dataset.rejectedMessages ?? 0) - before, points: Number(document.getElementById('loss-chart').dataset.points) };
+    });
+    assert(r.rejected === 3, `rejected ${r.rejected} of 3 malformed messages`);
+    assert(r.points >= 100_000, 'chart lost its points');
+  });
+
+  await step('the dashboard follows light and high-contrast themes', async () => {
+    const settingsFile = path.join(server.userDataDir, 'User', 'settings.json');
+    const settings = JSON.parse(await readFile(settingsFile, 'utf8'));
+    for (const [theme, cls, name] of [['Default Light Modern', 'vscode-light', '10-dashboard-light'], ['Default High Contrast', 'vscode-high-contrast', '11-dashboard-high-contrast']]) {
+      await writeFile(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }, null, 2));
+      await waitInFrame(dashboard, (c) => document.body.classList.contains(c), cls, { timeout: 20_000, what: `theme ${theme}` });
+      await sleep(500);
+      await shot(name);
+    }
+    await writeFile(settingsFile, JSON.stringify(settings, null, 2));
+  });
+}
