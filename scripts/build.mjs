@@ -58,7 +58,7 @@ async function buildBundles() {
   const bundles = [
     { name: 'extension', entry: 'extension/extension.ts', options: { ...node, external: ['vscode'] } },
     { name: 'engineProcess', entry: 'extension/engine/engineProcess.ts', options: node },
-    { name: 'cli', entry: 'extension/cli/main.ts', options: { ...node, banner: { js: '#!/usr/bin/env node' }, define: { SEEDLING_VERSION: JSON.stringify(version) } } },
+    { name: 'cli', entry: 'extension/cli/bin.ts', options: { ...node, banner: { js: '#!/usr/bin/env node' }, define: { SEEDLING_VERSION: JSON.stringify(version) } } },
     { name: 'webview', entry: 'webview/main.ts', options: { ...common, platform: 'browser', format: 'iife', target: 'es2022' } },
   ];
   for (const b of bundles) {

@@ -1,5 +1,5 @@
 /**
- * main.ts: the `seedling` command (bundled to dist/cli.js). Exit status: 0 ok, 1 error (with a
+ * main.ts: the `seedling` command (bin.ts runs it; bundled to dist/cli.js). Exit status: 0 ok, 1 error (with a
  * message on stderr), 130 interrupted by Ctrl+C (training saves its checkpoint first).
  */
 import { UsageError, helpText, parseCommand, type CommandSpec, type Parsed } from './args';
@@ -70,7 +70,8 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   }
 }
 
-function run(): void {
+/** The process entry (bin.ts): real streams, Ctrl+C handling, exit status. */
+export function run(): void {
   const controller = new AbortController();
   const engines: { dispose(timeoutMs?: number): Promise<void> }[] = [];
   const installRoot = defaultInstallRoot();
@@ -99,4 +100,3 @@ function run(): void {
   );
 }
 
-if (require.main === module) run();

@@ -1,0 +1,143 @@
+/** The CLI's pieces: argument parsing and validation, help text, JSON-lines ordering, the typing workload. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { test } from 'node:test';
+import { UsageError, helpText, numberOption, parseCommand } from '../../extension/cli/args';
+import { completeSpec } from '../../extension/cli/completeCommand';
+import { parseRequestLine, serveJsonLines } from '../../extension/cli/jsonLines';
+import { main } from '../../extension/cli/main';
+import { progressBar, progressLine } from '../../extension/cli/progressReporter';
+import { trainParamsFrom, trainSpec } from '../../extension/cli/trainCommand';
+import { percentile, typingRequests } from '../../extension/cli/typingWorkload';
+import type { CliContext } from '../../extension/cli/cliContext';
+
+const usage = (fn: () => unknown, pattern: RegExp) => assert.throws(fn, (e: Error) => e instanceof UsageError && pattern.test(e.message));
+
+test('train: options become TrainParams with defaults', () => {
+  const installRoot = mkdtempSync(path.join(tmpdir(), 'seedling-cli-'));  // no bundled base models
+  const p = trainParamsFrom(parseCommand(trainSpec, ['src', 'lib', '--out', 'm.seedling', '--steps', '50', '-t', '2']), installRoot);
+  assert.equal(p.checkpointPath, path.resolve('m.seedling'));
+  assert.equal(p.preset, 'small');
+  assert.equal(p.maxSteps, 50);
+  assert.equal(p.maxMinutes, undefined);
+  assert.equal(p.threads, 2);
+  assert.equal(p.device, 'auto');
+  assert.equal(p.baseModelPath, undefined, 'no bundled base model: from scratch');
+  writeFileSync(path.join(installRoot, 'base-tiny.seedling'), 'x');
+  const base = path.join(installRoot, 'base-tiny.seedling');
+  assert.equal(trainParamsFrom(parseCommand(trainSpec, ['d', '-o', 'x', '--base', base, '--preset', 'tiny']), installRoot).baseModelPath, base);
+});
+
+test('train: bad arguments are usage errors that say what is wrong', () => {
+  const root = tmpdir();
+  usage(() => parseCommand(trainSpec, ['--out', 'x']), /missing argument/);
+  usage(() => parseCommand(trainSpec, ['d', '--out', 'x', '--minutes', '1', '--steps', '2']), /--minutes and --steps cannot be used together/);
+  usage(() => parseCommand(trainSpec, ['d', '--out', 'x', '--base', 'b', '--from-scratch']), /--base and --from-scratch/);
+  usage(() => parseCommand(trainSpec, ['d', '--bogus']), /unknown option --bogus/);
+  usage(() => trainParamsFrom(parseCommand(trainSpec, ['d']), root), /--out is required/);
+  usage(() => trainParamsFrom(parseCommand(trainSpec, ['d', '-o', 'x', '--preset', 'huge']), root), /--preset must be one of tiny, small, medium, large/);
+  usage(() => trainParamsFrom(parseCommand(trainSpec, ['d', '-o', 'x', '--steps', '2.5']), root), /--steps must be a whole number/);
+  usage(() => trainParamsFrom(parseCommand(trainSpec, ['d', '-o', 'x', '--threads', '0']), root), /--threads must be at least 1/);
+  usage(() => trainParamsFrom(parseCommand(trainSpec, ['d', '-o', 'x', '--base', '/no/such/file']), root), /does not exist/);
+  usage(() => parseCommand(completeSpec, ['--stdin', '--prefix', 'a', '--model', 'm']), /--stdin and --prefix/);
+  usage(() => parseCommand(completeSpec, ['extra', '--model', 'm']), /unexpected argument "extra"/);
+});
+
+test('numberOption accepts numbers and rejects the rest', () => {
+  assert.equal(numberOption({ n: '1.5' }, 'n', 'x'), 1.5);
+  assert.equal(numberOption({}, 'n', 'x'), undefined);
+  usage(() => numberOption({ n: '' }, 'n', 'x'), /must be a number/);
+  usage(() => numberOption({ n: 'NaN' }, 'n', 'x'), /must be a number/);
+  usage(() => numberOption({ n: '5' }, 'n', 'x', { max: 4 }), /at most 4/);
+});
+
+test('help text lists every option of the command', () => {
+  const text = helpText(trainSpec);
+  for (const name of Object.keys(trainSpec.options)) assert.ok(text.includes(`--${name}`), name);
+  assert.match(text, /^usage: seedling train DIR\.\.\./);
+});
+
+function memoryContext(): { ctx: CliContext; out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => { out += d; });
+  stderr.on('data', (d) => { err += d; });
+  const ctx = {
+    stdout, stderr, stdin: new PassThrough(), interrupt: new AbortController().signal, installRoot: tmpdir(),
+    startEngine: () => { throw new Error('no engine in this test'); },
+  } as unknown as CliContext;
+  return { ctx, out: () => out, err: () => err };
+}
+
+test('main: exit codes and messages for help, unknown commands and usage errors', async () => {
+  let m = memoryContext();
+  assert.equal(await main(['--help'], m.ctx), 0);
+  assert.match(m.out(), /commands:\n {2}train/);
+  assert.doesNotMatch(m.out(), /\beval\b/, 'eval is not offered before it exists');
+  m = memoryContext();
+  assert.equal(await main(['complete', '--help'], m.ctx), 0);
+  assert.match(m.out(), /--stdin/);
+  m = memoryContext();
+  assert.equal(await main(['frobnicate'], m.ctx), 1);
+  assert.match(m.err(), /unknown command "frobnicate"/);
+  m = memoryContext();
+  assert.equal(await main(['train', 'dir'], m.ctx), 1);
+  assert.match(m.err(), /seedling train: --out is required\nRun `seedling train --help`/);
+  m = memoryContext();
+  assert.equal(await main(['complete', '--model', '/no/such.seedling', '--prefix', 'x'], m.ctx), 1);
+  assert.match(m.err(), /does not exist/);
+});
+
+test('JSON lines: answers come out in input order even when the engine answers out of order', async () => {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let text = '';
+  output.on('data', (d) => { text += d; });
+  const delays = [40, 5, 25, 0, 10, 30, 1, 15];
+  const requests = delays.map((d, i) => JSON.stringify({ prefix: `p${i}`, suffix: `${d}` }));
+  requests.splice(3, 0, '{"prefix": 12}');  // a bad request in the middle
+  const served = serveJsonLines(input, output, async (r) => {
+    await new Promise((res) => setTimeout(res, Number(r.suffix)));
+    return { completion: r.prefix };
+  }, 4);
+  input.end(`${requests.join('\n')}\n\n`);
+  assert.equal(await served, 9);
+  const answers = text.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(answers.map((a) => a.completion ?? 'error'), ['p0', 'p1', 'p2', 'error', 'p3', 'p4', 'p5', 'p6', 'p7']);
+  assert.match(answers[3].error, /"prefix" must be a string/);
+});
+
+test('JSON lines: request validation', () => {
+  assert.deepEqual(parseRequestLine('{"prefix":"a"}'), { prefix: 'a', suffix: '' });
+  assert.deepEqual(parseRequestLine('{"prefix":"a","suffix":"b","maxTokens":3,"stop":["\\n"]}'),
+    { prefix: 'a', suffix: 'b', maxTokens: 3, stop: ['\n'] });
+  assert.throws(() => parseRequestLine('[1]'), /expected a JSON object/);
+  assert.throws(() => parseRequestLine('{"prefix":"a","suffix":3}'), /"suffix" must be a string/);
+  assert.throws(() => parseRequestLine('{'), /not valid JSON/);
+});
+
+test('progress: bar and plain line', () => {
+  const p = { step: 50, totalSteps: 200, tokensSeen: 1, loss: 2.5, valLoss: 2.75, learningRate: 3e-4, tokensPerSecond: 12_345, elapsedMs: 61_000, etaMs: 183_000 };
+  assert.equal(progressLine(p), 'step 50/200 loss 2.5000 val 2.7500 lr 3.00e-4 12.3k tok/s elapsed 1m01s eta 3m03s');
+  assert.match(progressBar(p, 8), /^\[##\.\.\.\.\.\.\] {2}25% step 50\/200/);
+});
+
+test('typing workload: a line typed character by character, deterministic', () => {
+  const source = 'const first = 1;\nfunction second(a, b) {\n  return a + b;\n}\n';
+  const a = typingRequests(source, 12, 7);
+  assert.deepEqual(a, typingRequests(source, 12, 7));
+  assert.equal(a.length, 12);
+  for (let i = 1; i < a.length; i++) {
+    const grew = a[i].prefix.startsWith(a[i - 1].prefix) && a[i].prefix.length > a[i - 1].prefix.length;
+    const jumped = a[i].suffix !== a[i - 1].suffix || !grew;
+    assert.ok(grew || jumped);
+  }
+  assert.ok(a.every((r) => source.includes(r.prefix.slice(-5))));
+  assert.equal(percentile([1, 2, 3, 4], 50), 2);
+  assert.equal(percentile([1, 2, 3, 4], 95), 4);
+});
