@@ -210,6 +210,30 @@ SL_API sl_status sl_trainer_set_options(sl_trainer *trainer, const sl_train_opti
 SL_API sl_train_options sl_trainer_options(const sl_trainer *trainer);
 
 /* ---------------------------------------------------------------------------------------------- */
+/* Devices                                                                                         */
+/*
+ * Training runs on the CPU or, through libseedling_cuda.so loaded at run time, on an NVIDIA GPU
+ * (compute capability 8.0+). sl_trainer_create is always the CPU. A trainer on CUDA keeps the
+ * weights and optimizer state on the GPU: the model's host weights are refreshed by
+ * sl_trainer_sync (sl_checkpoint_save does it itself), so sync before using the model for
+ * sessions or sl_model_loss while a CUDA trainer owns it.
+ */
+
+/* 1 if a CUDA device can be used (name receives its description), else 0 (name receives why not).
+ * name may be NULL. */
+SL_API int sl_cuda_available(char *name, size_t name_len);
+/* sl_trainer_create on a device: "auto" (CUDA when available, else CPU), "cpu" or "cuda".
+ * "cuda" without a usable device is SL_ERR_UNSUPPORTED. */
+SL_API sl_status sl_trainer_create_on(sl_model *model, const sl_train_options *opts,
+                                      const char *device, sl_trainer **out);
+/* Move a trainer (e.g. one restored by sl_checkpoint_load) to "cpu", "cuda" or "auto". */
+SL_API sl_status sl_trainer_set_device(sl_trainer *trainer, const char *device);
+/* "cpu" or "cuda". */
+SL_API const char *sl_trainer_device(const sl_trainer *trainer);
+/* Copy a CUDA trainer's weights and optimizer state to the host model and trainer (no-op on CPU). */
+SL_API sl_status sl_trainer_sync(sl_trainer *trainer);
+
+/* ---------------------------------------------------------------------------------------------- */
 /* Checkpoints                                                                                     */
 /*
  * One versioned file: magic, version, config, tokenizer, weights; optionally the trainer's

@@ -7,6 +7,7 @@
  * allocate more than the file could fill. */
 #define _POSIX_C_SOURCE 200809L /* fsync, strndup, O_CLOEXEC, O_DIRECTORY */
 #include "byte_io.h"
+#include "backend_cuda.h"
 #include "checkpoint_format.h"
 #include "crc32.h"
 #include "error.h"
@@ -221,6 +222,9 @@ sl_status sl_checkpoint_save(const char *path, const sl_model *model, const sl_t
         return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_checkpoint_save: the trainer belongs to a different model");
     if (trainer && (!trainer->adam_m || !trainer->adam_v))
         return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_checkpoint_save: the trainer has no optimizer state");
+    /* A trainer on CUDA holds the current weights and moments on the GPU. */
+    sl_status synced = sl_cuda_trainer_sync(trainer);
+    if (synced != SL_OK) return synced;
     const sl_config *config = &model->config;
     if (sl_tokenizer_vocab_size(tok) > config->vocab_size)
         return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_checkpoint_save: tokenizer vocab %d exceeds the model's %d",

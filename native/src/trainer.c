@@ -7,6 +7,7 @@
  * Determinism: the data order and fill-in-the-middle choices come from trainer->rng_state alone
  * (saved in checkpoints, so a resumed run continues the same stream), and every reduction in the
  * ops has a fixed order, so two runs with the same seed and thread count are bit-identical. */
+#include "backend_cuda.h"
 #include "dataset.h"
 #include "error.h"
 #include "model.h"
@@ -108,6 +109,7 @@ sl_status sl_trainer_create(sl_model *model, const sl_train_options *opts, sl_tr
 
 void sl_trainer_free(sl_trainer *trainer) {
     if (!trainer) return;
+    sl_cuda_trainer_detach(trainer);
     sl_profile_report();
     free(trainer->adam_m);
     free(trainer->adam_v);
@@ -212,6 +214,7 @@ static double now_seconds(void) {
 
 sl_status sl_trainer_step(sl_trainer *trainer, const sl_dataset *data, sl_step_stats *out) {
     if (!trainer) return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_trainer_step: trainer is NULL");
+    if (trainer->device_state) return sl_cuda_trainer_step(trainer, data, out);
     double t_start = now_seconds();
     const sl_train_options *o = &trainer->opts;
     sl_model *model = trainer->model;
@@ -297,7 +300,8 @@ sl_status sl_trainer_evaluate(sl_trainer *trainer, const sl_dataset *data, int m
             memcpy(targets + (size_t)b * T, data->tokens + w * T + 1, sizeof(int32_t) * T);
         }
         float loss = 0.0f;
-        st = sl_model_loss(trainer->model, inputs, targets, nb, T, &loss);
+        st = trainer->device_state ? sl_cuda_trainer_loss(trainer, inputs, targets, nb, T, &loss)
+                                   : sl_model_loss(trainer->model, inputs, targets, nb, T, &loss);
         weighted += (double)loss * nb;
     }
     free(inputs);

@@ -11,6 +11,7 @@ struct sl_trainer {
     int64_t step;  /* optimizer steps done */
     int64_t tokens_seen;
     uint64_t rng_state; /* data order / FIM choices; saved so a resumed run continues the stream */
+    void *device_state; /* non-NULL while the trainer runs on CUDA (backend_cuda.c) */
 };
 
 /* Learning rate at a step under the warmup + cosine schedule of opts. */
