@@ -8,8 +8,13 @@
  */
 import { createHash } from 'node:crypto';
 
-/** How much of the old prefix must still be there for a typing match (the prompt window may shift). */
+/** How much of the old prefix is compared for a typing match. */
 const ANCHOR_CHARS = 256;
+/**
+ * When the prompt window has dropped its first line to make room for the typed text, at least this
+ * much of the old prefix must still match (same document, same offset arithmetic: enough to be sure).
+ */
+const MIN_ANCHOR_CHARS = 32;
 /** How many recent suggestions are candidates for typing reuse (the user may flip between two spots). */
 const TYPING_CANDIDATES = 4;
 
@@ -51,7 +56,9 @@ export class CompletionCache {
     const key = promptKey(request.prefix, request.suffix);
     const exact = this.entries.get(key);
     if (exact !== undefined) {
-      this.touch(key, exact);
+      // Re-anchor at this request (the same text may sit elsewhere, or in another document), so
+      // typing the suggestion from here on is recognised.
+      this.touch(key, { ...request, completion: exact.completion });
       return { completion: exact.completion, kind: 'exact' };
     }
     const typed = this.typingMatch(request);
@@ -101,7 +108,7 @@ export function remainderAfterTyping(then: Entry, now: CacheRequest): string | u
   const before = now.prefix.slice(0, now.prefix.length - k);
   const anchor = Math.min(ANCHOR_CHARS, then.prefix.length, before.length);
   if (before.slice(before.length - anchor) !== then.prefix.slice(then.prefix.length - anchor)) return undefined;
-  if (anchor < Math.min(ANCHOR_CHARS, then.prefix.length)) return undefined; // too little left to be sure
+  if (anchor < Math.min(MIN_ANCHOR_CHARS, then.prefix.length)) return undefined; // too little left to be sure
   const head = Math.min(ANCHOR_CHARS, then.suffix.length, now.suffix.length);
   if (now.suffix.slice(0, head) !== then.suffix.slice(0, head)) return undefined;
   // The suffix window can shrink as the prefix grows (near the top of a file), never grow while typing.

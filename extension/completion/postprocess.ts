@@ -109,16 +109,17 @@ export function cutRepeatedLines(text: string, prompt: Prompt): string {
   return text;
 }
 
-/** A unit of 1-4 characters repeated until it spans this many characters is a stutter, not code. */
+/** A unit of up to 12 characters, four times in a row, spanning at least this much, is a stutter, not code. */
 const STUTTER_MIN_SPAN = 8;
 /** Repetition of these is normal: indentation, rulers ("-----", "====="), numbers ("1000000"). */
 const LEGIT_REPEAT = /^[\s\-=*#/_.~+0-9]+$/;
 
-/** Cuts before the first stutter (",,,,,,,,", "x.x.x.x.") — a small model's loop inside one line. */
+/** Cuts the repeats of the first stutter (",,,,,,,,", ", this.y, this.y, this.y, this.y") — a small model's loop inside a line. */
 export function cutStutter(text: string): string {
-  const re = /(.{1,4}?)\1{3,}/g;
+  const re = /(.{1,12}?)\1{3,}/g;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    if (m[0].length >= STUTTER_MIN_SPAN && !LEGIT_REPEAT.test(m[1])) return text.slice(0, m.index);
+    // Keep the first copy: it is what the model believes comes next; the repeats are the loop.
+    if (m[0].length >= STUTTER_MIN_SPAN && !LEGIT_REPEAT.test(m[1])) return text.slice(0, m.index + m[1].length);
     re.lastIndex = m.index + 1;
   }
   return text;

@@ -173,6 +173,22 @@ describe('Seedling in VS Code', function () {
       engineP95Ms: Number(percentile(engineMs, 95).toFixed(2)),
       note: 'ms = provider time after the debounce (cache hits included); engineMs = engine-reported generation time',
     };
+
+    // Typing the start of a suggestion is answered from the cache with the rest of it, no engine call.
+    const candidates = positionsAfter(doc, ['  area() {\n    return ', '  perimeter() {\n    return ', 'const { distance, subtract } = ', 'class Circle {\n  ']);
+    let probe: { at: vscode.Position; text: string } | undefined;
+    for (const at of candidates) {
+      const a = await api.complete(doc, at, { explicit: true });
+      if (a && a.text.length >= 2) {
+        probe = { at, text: a.text };
+        break;
+      }
+    }
+    assert.ok(probe, 'some position has a suggestion of two or more characters');
+    await editor.edit((b) => b.insert(probe!.at, probe!.text[0]), { undoStopBefore: false, undoStopAfter: false });
+    const rest = await api.complete(doc, doc.positionAt(doc.offsetAt(probe.at) + 1), {});
+    assert.equal(rest?.source, 'typing');
+    assert.equal(rest?.text, probe.text.slice(1));
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 

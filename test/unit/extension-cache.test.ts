@@ -59,3 +59,26 @@ test('clear empties the cache', () => {
   assert.equal(cache.lookup(req('a')), undefined);
   assert.throws(() => new CompletionCache(0));
 });
+
+test('typing match with a small window that dropped a line (tiny model budget)', () => {
+  const cache = new CompletionCache();
+  const full = 'line one of the file\n' + 'function area(r) {\n' + '  return ';
+  const then = full.slice(full.length - 30); // window of 30 chars (ends at the cursor)
+  cache.store(req(then, '\n}', 500), 'Math.PI * r * r;');
+  // One more character no longer fits: the window starts a line later and is shorter than before.
+  const now = ('function area(r) {\n' + '  return M').slice(-21);
+  assert.equal(cache.lookup(req(now, '\n}', 501))?.completion, undefined, 'too little overlap to be sure');
+  const longer = 'x'.repeat(40) + '\n' + '  return ';
+  cache.store(req(longer, '\n}', 900), 'Math.PI * r * r;');
+  const shifted = '  return M'; // the 40-x line dropped, but its tail is gone too: no reuse
+  assert.equal(cache.lookup(req(shifted, '\n}', 901)), undefined);
+  const shiftedWithTail = longer.slice(5) + 'M';
+  assert.equal(cache.lookup(req(shiftedWithTail, '\n}', 901))?.completion, 'ath.PI * r * r;');
+});
+
+test('an exact hit re-anchors the entry, so typing from the new place is recognised', () => {
+  const cache = new CompletionCache();
+  cache.store(req('const total = ', '', 100, 'file:///a.ts'), 'sum(values);');
+  assert.equal(cache.lookup(req('const total = ', '', 7, 'file:///b.ts'))?.kind, 'exact');
+  assert.deepEqual(cache.lookup(req('const total = s', '', 8, 'file:///b.ts')), { completion: 'um(values);', kind: 'typing' });
+});

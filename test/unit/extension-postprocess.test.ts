@@ -85,9 +85,15 @@ test('completion starting with a newline and an unclosed bracket terminates', ()
 });
 
 test('a stutter inside a line is cut, rulers and numbers are not', () => {
-  assert.equal(postprocess('.y,,,,,,,,,,,,,,', p('x = a', '')), '.y');
-  assert.equal(postprocess('foo(a.b.a.b.a.b.a.b.a.b', p('', '')), 'foo(');
+  assert.equal(postprocess('.y,,,,,,,,,,,,,,', p('x = a', '')), '.y,');
+  assert.equal(postprocess('foo(1); a.b.a.b.a.b.a.b.a.b', p('', '')), 'foo(1); a.b.');
   assert.equal(postprocess('// ----------------', p('', '')), '// ----------------');
   assert.equal(postprocess('1000000;', p('const n = ', '')), '1000000;');
   assert.equal(postprocess('f())))', p('g(h(', '')), 'f()))');
+});
+
+test('a longer stutter is cut; three of a kind in real code is not', () => {
+  assert.equal(postprocess('.y, this.y, this.y, this.y, this.y, this', p('return this', '')), '.y, this');
+  assert.equal(postprocess('[0, 0, 0];', p('const zeros = ', '')), '[0, 0, 0];');
+  assert.equal(postprocess('a.b.c.d', p('x = ', '')), 'a.b.c.d');
 });
