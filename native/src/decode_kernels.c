@@ -1,8 +1,10 @@
 /* decode_kernels.c: portable C versions of the inference inner loops, and the run-time choice
  * between them and the SIMD versions (decode_kernels_avx512.c). */
 #include "decode_kernels.h"
+#include "vectorize.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 uint16_t sl_f32_to_f16(float f) {
@@ -39,45 +41,30 @@ static void to_f16_portable(uint16_t *dst, const float *src, size_t n) {
     for (size_t i = 0; i < n; i++) dst[i] = sl_f32_to_f16(src[i]);
 }
 
+/* The portable kernels are plain C written to auto-vectorize (vectorize.h): compiled once per
+ * instruction set and picked by the loader, they are what AVX2 machines run. */
+SL_VECTORIZED
 static void linear_portable(float *out, const float *inp, const float *weight, const float *bias,
                             int n, int C, int OC, int o_begin, int o_end) {
     for (int o = o_begin; o < o_end; o++) {
         const float *w = weight + (size_t)o * C;
-        for (int r = 0; r < n; r++) {
-            const float *x = inp + (size_t)r * C;
-            float sum = bias ? bias[o] : 0.0f;
-            for (int c = 0; c < C; c++) sum += w[c] * x[c];
-            out[(size_t)r * OC + o] = sum;
-        }
+        for (int r = 0; r < n; r++)
+            out[(size_t)r * OC + o] = sl_dot(w, inp + (size_t)r * C, C) + (bias ? bias[o] : 0.0f);
     }
 }
 
+SL_VECTORIZED
 static void attend_portable(float *out, float *probs, float *scores, const float *q,
                             const float *keys_t, const float *values, int n_keys, int head_size,
                             int key_stride, float scale) {
     float *s = probs ? probs : scores;
     for (int j = 0; j < n_keys; j++) s[j] = 0.0f;
-    for (int d = 0; d < head_size; d++) {
-        const float *k = keys_t + (size_t)d * key_stride;
-        for (int j = 0; j < n_keys; j++) s[j] += q[d] * k[j];
-    }
-    float max = -INFINITY;
-    for (int j = 0; j < n_keys; j++) {
-        s[j] *= scale;
-        if (s[j] > max) max = s[j];
-    }
-    float sum = 0.0f;
-    for (int j = 0; j < n_keys; j++) {
-        s[j] = expf(s[j] - max);
-        sum += s[j];
-    }
-    float inv = 1.0f / sum;
+    for (int d = 0; d < head_size; d++) sl_axpy(s, keys_t + (size_t)d * key_stride, q[d], n_keys);
+    for (int j = 0; j < n_keys; j++) s[j] *= scale;
+    float inv = 1.0f / sl_exp_shifted_sum(s, n_keys, sl_max(s, n_keys));
     for (int j = 0; j < n_keys; j++) s[j] *= inv;
     for (int d = 0; d < head_size; d++) out[d] = 0.0f;
-    for (int j = 0; j < n_keys; j++) {
-        const float *v = values + (size_t)j * head_size;
-        for (int d = 0; d < head_size; d++) out[d] += s[j] * v[d];
-    }
+    for (int j = 0; j < n_keys; j++) sl_axpy(out, values + (size_t)j * head_size, s[j], head_size);
 }
 
 static void attend4_portable(float *out, size_t out_stride, float *probs, size_t probs_stride,
@@ -98,6 +85,10 @@ extern const sl_decode_kernels sl_decode_kernels_avx512;
 #endif
 
 const sl_decode_kernels *sl_decode_kernels_select(void) {
+    /* The matmul's override (SEEDLING_KERNEL=generic|avx2|avx512) applies here too, so one
+     * variable measures or tests a whole non-AVX-512 configuration. */
+    const char *forced = getenv("SEEDLING_KERNEL");
+    if (forced && strcmp(forced, "avx512") != 0) return &portable;
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&

@@ -43,7 +43,7 @@ typedef struct {
 uint16_t sl_f32_to_f16(float f);
 float sl_f16_to_f32(uint16_t h);
 
-/* The best kernels this CPU runs. */
+/* The best kernels this CPU runs (the portable ones if SEEDLING_KERNEL names another set). */
 const sl_decode_kernels *sl_decode_kernels_select(void);
 /* The portable kernels (the tests compare the SIMD ones against these). */
 const sl_decode_kernels *sl_decode_kernels_portable(void);
