@@ -27,7 +27,7 @@ enum {
     KC = 256,                  /* depth of one K block: an A strip of mr x KC sits in L1 */
     STRIPS_PER_TASK_MAX = 8,   /* rows of one task: 8 strips reuse each block of packed B 8 times */
     COLS_PER_TASK_MAX = 256,   /* columns of one task: a KC x 256 block of packed B is 256 KB (L2) */
-    ROWS_DOT_MAX_ROWS = 16,    /* forward batches up to this many rows use rows_dot */
+    ROWS_DOT_MAX_ROWS = 32,    /* forward batches up to this many rows use rows_dot (measured crossover) */
 };
 /* Don't wake another thread for less than this many multiply-adds (~10 us on one core). */
 static double min_fmas_per_thread = 1 << 20;
@@ -77,6 +77,7 @@ static int threads_for(double fmas, int max_tasks) {
  * Panel p holds columns [p*nr, p*nr + nr) for all K rows: packed[(p*K + k)*nr + j], zero padded
  * past N so the tiles never need a column mask. B(k, j) = b[k*b_rs + j*b_cs]. */
 typedef struct {
+    const sl_matmul_kernels *kern;
     float *packed;
     const float *b;
     size_t b_rs, b_cs;
@@ -96,6 +97,8 @@ static void pack_b_panels(void *ctx, int begin, int end, int thread) {
                 memcpy(d, src, (size_t)cols * sizeof(float));
                 for (int j = cols; j < nr; j++) d[j] = 0.0f;
             }
+        } else if (job->kern->pack_b_transposed && job->b_rs == 1) {
+            job->kern->pack_b_transposed(dst, job->b + (size_t)j0 * job->b_cs, job->b_cs, K, cols);
         } else { /* columns of B are contiguous (W transposed): transpose in k blocks */
             enum { KB = 64 };
             for (int k0 = 0; k0 < K; k0 += KB) {
@@ -289,7 +292,7 @@ static int gemm(const sl_matmul_kernels *kern, int M, int N, int K, const float 
     float *scratch = thread_scratch(packed_b + packed_a + per_thread * slots);
     if (!scratch) return 0;
 
-    pack_b_job pj = {scratch, b, b_rs, b_cs, K, N, nr};
+    pack_b_job pj = {kern, scratch, b, b_rs, b_cs, K, N, nr};
     sl_parallel_for_limited(panels, threads_for((double)panels * nr * K * 8, panels), pack_b_panels, &pj);
 
     gemm_job job = {.kern = kern, .M = M, .N = N, .K = K, .a = a, .a_rs = a_rs, .a_cs = a_cs,

@@ -104,4 +104,46 @@ static void rows_dot(float *out, const float *x, const float *w, const float *bi
     }
 }
 
-const sl_matmul_kernels sl_matmul_kernels_avx512 = {"avx512", MR, NR, tile, rows_dot};
+/* In-register 16 x 16 transpose: r[i] holds row i on entry, column i on exit. */
+static inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+        r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+        r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+        r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+    }
+    /* Now r[4q + m], 128-bit lane l, holds column 4l + m of rows 4q .. 4q + 3: gather the four
+     * lanes of each column from r[m], r[4 + m], r[8 + m], r[12 + m]. */
+    for (int m = 0; m < 4; m++) {
+        __m512 a0 = _mm512_shuffle_f32x4(r[m], r[4 + m], 0x88), a1 = _mm512_shuffle_f32x4(r[m], r[4 + m], 0xdd);
+        __m512 b0 = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0x88), b1 = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0xdd);
+        t[m] = _mm512_shuffle_f32x4(a0, b0, 0x88);      /* column m */
+        t[8 + m] = _mm512_shuffle_f32x4(a0, b0, 0xdd);  /* column 8 + m */
+        t[4 + m] = _mm512_shuffle_f32x4(a1, b1, 0x88);  /* column 4 + m */
+        t[12 + m] = _mm512_shuffle_f32x4(a1, b1, 0xdd); /* column 12 + m */
+    }
+    for (int i = 0; i < 16; i++) r[i] = t[i];
+}
+
+/* dst[k*NR + j] = src[j*ld + k] for j < cols (zero up to NR), k < K: one panel of W^T for the
+ * forward product, 16 x 16 blocks transposed in registers. */
+static void pack_b_transposed(float *dst, const float *src, size_t ld, int K, int cols) {
+    for (int k0 = 0; k0 < K; k0 += 16) {
+        const int kn = K - k0 < 16 ? K - k0 : 16;
+        const __mmask16 km = (__mmask16)((1u << kn) - 1);
+        for (int j0 = 0; j0 < NR; j0 += 16) {
+            __m512 r[16];
+            for (int j = 0; j < 16; j++)
+                r[j] = j0 + j < cols ? _mm512_maskz_loadu_ps(km, src + (size_t)(j0 + j) * ld + k0) : _mm512_setzero_ps();
+            transpose16(r);
+            for (int k = 0; k < kn; k++) _mm512_store_ps(dst + (size_t)(k0 + k) * NR + j0, r[k]);
+        }
+    }
+}
+
+const sl_matmul_kernels sl_matmul_kernels_avx512 = {"avx512", MR, NR, tile, rows_dot, pack_b_transposed};

@@ -28,6 +28,11 @@ typedef struct {
      * Reads the weights once per group of rows: single-token decode is a stream over w. */
     void (*rows_dot)(float *out, const float *x, const float *w, const float *bias, int N, int C,
                      int OC, int o_begin, int o_end);
+
+    /* Optional (NULL: the driver's portable loop): one packed panel of a transposed matrix,
+     * dst[k*nr + j] = src[j*ld + k] for j < cols, zero for cols <= j < nr, k < K; dst aligned.
+     * The forward product packs W^T this way on every call, so it has to be quick. */
+    void (*pack_b_transposed)(float *dst, const float *src, size_t ld, int K, int cols);
 } sl_matmul_kernels;
 
 extern const sl_matmul_kernels sl_matmul_kernels_generic;
