@@ -216,10 +216,15 @@ static void add_inplace(float *x, const float *y, size_t n) {
 
 /* ---- the forward ------------------------------------------------------------------------------ */
 
-/* Rows [0, n) of the scratch at positions pos0..: through every block, leaving the residual
- * stream in kv->x. */
-static void blocks_forward(sl_kv_cache *kv, const sl_model *model, const int32_t *tokens, int n,
-                           int pos0, float *probs, int probs_stride) {
+/* Rows [0, n) of the scratch at positions pos0..: through every block. Returns the row of kv->x
+ * that holds the last token's output.
+ *
+ * In the last layer only keys and values are needed from every row (for later tokens); the rest
+ * of the layer matters only for the row whose logits are wanted. So unless attention maps are
+ * being recorded, the last layer continues with the last row alone (need_output) or stops after
+ * storing keys and values: a quarter less work for a prompt of a 4-layer model. */
+static int blocks_forward(sl_kv_cache *kv, const sl_model *model, const int32_t *tokens, int n,
+                          int pos0, float *probs, int probs_stride, int need_output) {
     const sl_config *cfg = &kv->config;
     const int C = cfg->d_model, NH = cfg->n_heads;
     const sl_param_tensors *p = &model->params;
@@ -234,6 +239,15 @@ static void blocks_forward(sl_kv_cache *kv, const sl_model *model, const int32_t
         sl_layernorm_forward(kv->ln, NULL, NULL, kv->x, p->ln1w + lc, p->ln1b + lc, n, C);
         linear(kv, kv->qkv, kv->ln, p->qkvw + lc * 3 * C, h ? h->qkvw + lc * 3 * C : NULL, p->qkvb + lc * 3, n, C, 3 * C);
         store_keys_values(kv, l, n, pos0);
+        if (l == cfg->n_layers - 1 && !probs) {
+            if (!need_output) return -1;
+            if (n > 1) {
+                memcpy(kv->x, kv->x + (size_t)(n - 1) * C, sizeof(float) * C);
+                memcpy(kv->qkv, kv->qkv + (size_t)(n - 1) * 3 * C, sizeof(float) * 3 * C);
+                pos0 += n - 1;
+                n = 1;
+            }
+        }
         attention_job aj = {kv, l, n, pos0, probs, probs_stride};
         double attention_work = (double)n * (pos0 + n) * C * 2;
         sl_parallel_for_limited((n + 3) / 4 * NH, threads_for(attention_work), attention_body, &aj);
@@ -245,6 +259,7 @@ static void blocks_forward(sl_kv_cache *kv, const sl_model *model, const int32_t
         linear(kv, kv->proj, kv->hidden, p->fcprojw + lc * 4 * C, h ? h->fcprojw + lc * 4 * C : NULL, p->fcprojb + lc, n, 4 * C, C);
         add_inplace(kv->x, kv->proj, (size_t)n * C);
     }
+    return n - 1;
 }
 
 sl_status sl_kv_forward(sl_kv_cache *kv, const sl_model *model, const int32_t *tokens, int n,
@@ -265,12 +280,13 @@ sl_status sl_kv_forward(sl_kv_cache *kv, const sl_model *model, const int32_t *t
 
     for (int done = 0; done < n;) {
         int rows = n - done < kv->max_rows ? n - done : kv->max_rows;
-        blocks_forward(kv, model, tokens + done, rows, pos0 + done, probs, probs_stride);
+        int last = done + rows == n;
+        int out_row = blocks_forward(kv, model, tokens + done, rows, pos0 + done, probs, probs_stride, last && logits);
         done += rows;
-        if (done == n && logits) {
+        if (last && logits) {
             const int C = cfg->d_model;
             const sl_param_tensors *p = &model->params;
-            sl_layernorm_forward(kv->ln, NULL, NULL, kv->x + (size_t)(rows - 1) * C, p->lnfw, p->lnfb, 1, C);
+            sl_layernorm_forward(kv->ln, NULL, NULL, kv->x + (size_t)out_row * C, p->lnfw, p->lnfb, 1, C);
             linear(kv, logits, kv->ln, p->wte, kv->half ? kv->half->wte : NULL, NULL, 1, C, cfg->vocab_size);
         }
     }

@@ -587,6 +587,7 @@ int main(void) {
         test_logits_match_full_forward(300, 40, 32, 2, 4, half);  /* head size 8 (below a vector) */
         test_logits_match_full_forward(512, 128, 64, 2, 2, half); /* the tiny preset's shape */
         test_logits_match_full_forward(270, 30, 36, 1, 3, half);  /* channels not a multiple of 16 */
+        test_logits_match_full_forward(280, 600, 16, 2, 2, half); /* prompts in 512-row chunks */
     }
     /* the portable kernels (what machines without AVX-512 run) give the same logits */
     const char *kernel = getenv("SEEDLING_KERNEL");
