@@ -95,40 +95,56 @@ static void attention_backward_heads_generic(void *p, int begin, int end, int th
 /* keys at a time, in registers.                                                                   */
 /*                                                                                                 */
 /* Scores need q . k_j for 16 consecutive keys j: with the head's keys transposed into scratch     */
-/* (kt[d][j], rows padded to Tp, a multiple of 16) that is 16 independent sums built by broadcast   */
+/* (kt[d][j], rows padded to Tp) that is 16 independent sums built by broadcast   */
 /* multiply-adds over d, no horizontal reductions. The weighted sums of values, and in the          */
 /* backward the sums into dq, dk and dv, run over the head's channels with the R rows' accumulators */
 /* held in registers. GNU vector types (16 floats) let the compiler map this onto AVX-512, AVX2 or  */
 /* SSE as the clone's instruction set allows. The forward writes softmax probabilities, zero past   */
 /* the diagonal, so the backward can run every row over the same keys 0..t0+R-1 without masks.     */
 
-enum { ROWS = 4 }; /* query rows per block */
+enum { ROWS = 4, KEYS = 32 }; /* query rows and keys per block */
 
 typedef float v16 __attribute__((vector_size(64), aligned(4), may_alias));
+
+/* Row stride of the scratch rows: T rounded up to whole key blocks, plus 16 floats so it is never
+ * a multiple of 4 KiB's worth: the scores loop reads one float block from each of hs rows, and at a
+ * power-of-two stride those would all land in the same few L1 sets and evict one another. */
+static inline int padded_length(int T) { return (T + KEYS - 1) / KEYS * KEYS + 16; }
 
 /* Unaligned 16-float load/store (macros: a function returning a vector would trip ABI warnings
  * in the baseline clone). */
 #define load16(p) (*(const v16 *)(p))
 #define store16(p, v) (*(v16 *)(p) = (v))
 
-/* Transpose one head's T rows (stride 3C) of hs channels into dst[d * Tp + j], zero padded. */
+/* Transpose one head's T rows (stride 3C) of hs channels into dst[d * Tp + j], zero padded. In
+ * tiles of 16 rows, so the reads stay within a few cache lines and the writes are runs of 16. */
 static inline void transpose_head(float *dst, const float *src, size_t stride, int T, int Tp, int hs) {
     for (int d = 0; d < hs; d++) memset(dst + (size_t)d * Tp + T, 0, sizeof(float) * (size_t)(Tp - T));
-    for (int j = 0; j < T; j++)
-        for (int d = 0; d < hs; d++) dst[(size_t)d * Tp + j] = src[(size_t)j * stride + d];
+    for (int j0 = 0; j0 < T; j0 += 16) {
+        int rows = T - j0 < 16 ? T - j0 : 16;
+        for (int d = 0; d < hs; d++)
+            for (int jj = 0; jj < rows; jj++) dst[(size_t)d * Tp + j0 + jj] = src[(size_t)(j0 + jj) * stride + d];
+    }
 }
 
-/* s[r][j] = scale * sum_d a[r][d] * bt[d][j] for j < n (rounded up to 16): R rows of a (length
- * hs) against the transposed head bt. */
+/* s[r][j] = scale * sum_d a[r][d] * bt[d][j] for j < n (rounded up to KEYS): R rows of a (length
+ * hs) against the transposed head bt. KEYS = 32 keys give 2 x ROWS = 8 independent accumulators,
+ * enough to cover the multiply-add latency. */
 static inline __attribute__((always_inline)) void scores_block(float *s, int Tp, const float *const a[ROWS],
                                                                const float *bt, int n, int hs, float scale) {
-    for (int j0 = 0; j0 < n; j0 += 16) {
-        v16 acc[ROWS] = {{0}};
+    for (int j0 = 0; j0 < n; j0 += KEYS) {
+        v16 acc[ROWS][2] = {{{0}}};
         for (int d = 0; d < hs; d++) {
-            v16 b = load16(bt + (size_t)d * Tp + j0);
-            for (int r = 0; r < ROWS; r++) acc[r] += a[r][d] * b;
+            v16 b0 = load16(bt + (size_t)d * Tp + j0), b1 = load16(bt + (size_t)d * Tp + j0 + 16);
+            for (int r = 0; r < ROWS; r++) {
+                acc[r][0] += a[r][d] * b0;
+                acc[r][1] += a[r][d] * b1;
+            }
         }
-        for (int r = 0; r < ROWS; r++) store16(s + (size_t)r * Tp + j0, acc[r] * scale);
+        for (int r = 0; r < ROWS; r++) {
+            store16(s + (size_t)r * Tp + j0, acc[r][0] * scale);
+            store16(s + (size_t)r * Tp + j0 + 16, acc[r][1] * scale);
+        }
     }
 }
 
@@ -172,7 +188,7 @@ static inline __attribute__((always_inline)) void scatter_rows(float *y, size_t 
 
 static inline __attribute__((always_inline)) void forward_head(const attention_ctx *c, int bh, float *scratch,
                                                                const int HS) {
-    int T = c->T, C = c->C, NH = c->NH, b = bh / NH, h = bh % NH, Tp = (T + 15) & ~15;
+    int T = c->T, C = c->C, NH = c->NH, b = bh / NH, h = bh % NH, Tp = padded_length(T);
     size_t C3 = (size_t)3 * C;
     float scale = 1.0f / sqrtf((float)HS);
     const float *q_base = c->qkv + (size_t)b * T * C3 + h * HS;
@@ -203,7 +219,7 @@ static inline __attribute__((always_inline)) void forward_head(const attention_c
 
 static inline __attribute__((always_inline)) void backward_head(const attention_ctx *c, int bh, float *scratch,
                                                                 const int HS) {
-    int T = c->T, C = c->C, NH = c->NH, b = bh / NH, h = bh % NH, Tp = (T + 15) & ~15;
+    int T = c->T, C = c->C, NH = c->NH, b = bh / NH, h = bh % NH, Tp = padded_length(T);
     size_t C3 = (size_t)3 * C;
     float scale = 1.0f / sqrtf((float)HS);
     const float *q_base = c->qkv + (size_t)b * T * C3 + h * HS;
@@ -272,7 +288,7 @@ static void attention_backward_heads_blocked(void *p, int begin, int end, int th
  * to take the generic path: for other head sizes, or if the memory is not there (the ops cannot
  * fail, so they fall back rather than report). */
 static float *blocked_scratch(attention_ctx *c) {
-    int hs = c->C / c->NH, Tp = (c->T + 15) & ~15;
+    int hs = c->C / c->NH, Tp = padded_length(c->T);
     if (hs != 16 && hs != 32 && hs != 64) return NULL;
     c->scratch_floats = (size_t)(hs + ROWS + 1) * Tp;
     c->scratch = malloc(sizeof(float) * c->scratch_floats * (size_t)sl_pool_threads());
