@@ -156,19 +156,23 @@ static void pack_a_strips(const gemm_job *job, int s_begin, int s_end, float *ds
     const int mr = job->kern->mr, kc = job->kc;
     const float *a = job->a + (size_t)job->pc * job->a_cs;
     if (job->a_rs == 1) { /* k outer: each k reads one contiguous run of A's rows */
+        const int i0 = s_begin * mr, rows = min_int(job->M, s_end * mr) - i0;
+        const int full = rows / mr; /* strips without padding */
         for (int k = 0; k < kc; k++) {
-            const float *src = a + (size_t)k * job->a_cs;
-            for (int s = s_begin; s < s_end; s++) {
-                float *d = dst + ((size_t)(s - s_begin) * kc + k) * mr;
-                const int r = min_int(mr, job->M - s * mr);
-                if (r == 6 && mr == 6) {
-                    for (int i = 0; i < 6; i++) d[i] = src[s * 6 + i];
-                } else {
-                    for (int i = 0; i < r; i++) d[i] = src[s * mr + i];
-                    for (int i = r; i < mr; i++) d[i] = 0.0f;
-                }
-                if (row_sums)
-                    for (int i = 0; i < r; i++) row_sums[s * mr + i] += d[i];
+            const float *src = a + (size_t)k * job->a_cs + i0;
+            if (row_sums) /* a contiguous run: vectorizes */
+                for (int i = 0; i < rows; i++) row_sums[i0 + i] += src[i];
+            float *d = dst + (size_t)k * mr;
+            const size_t strip_stride = (size_t)kc * mr;
+            int s = 0;
+            if (mr == 6) /* fixed-size copies become a couple of vector moves */
+                for (; s < full; s++) memcpy(d + s * strip_stride, src + s * 6, 6 * sizeof(float));
+            else if (mr == 4)
+                for (; s < full; s++) memcpy(d + s * strip_stride, src + s * 4, 4 * sizeof(float));
+            for (; s < s_end - s_begin; s++) {
+                const int r = min_int(mr, rows - s * mr);
+                for (int i = 0; i < r; i++) d[s * strip_stride + i] = src[s * mr + i];
+                for (int i = r; i < mr; i++) d[s * strip_stride + i] = 0.0f;
             }
         }
         return;
