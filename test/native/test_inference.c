@@ -580,6 +580,7 @@ static void test_bad_input(const sl_tokenizer *tok) {
 }
 
 int main(void) {
+    CHECK_OK(sl_set_threads(2)); /* parallel regions split work by thread: exercise that too */
     sl_tokenizer *bytes_tok = NULL;
     CHECK_OK(sl_tokenizer_create_bytes(&bytes_tok));
     if (!bytes_tok) return check_exit_code("test_inference");
