@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-static int enabled = -1;
+static int enabled = -1; /* 0 off, 1 wall clock, 2 the calling thread's CPU clock */
 static int64_t total_ns[SL_PROF_COUNT];
 static int64_t steps;
 
@@ -19,7 +19,7 @@ static const char *const names[SL_PROF_COUNT] = {
 int sl_profile_enabled(void) {
     if (enabled < 0) {
         const char *s = getenv("SEEDLING_PROFILE");
-        enabled = s && strcmp(s, "1") == 0;
+        enabled = !s ? 0 : strcmp(s, "1") == 0 ? 1 : strcmp(s, "cpu") == 0 ? 2 : 0;
     }
     return enabled;
 }
@@ -27,7 +27,7 @@ int sl_profile_enabled(void) {
 int64_t sl_profile_start(void) {
     if (!sl_profile_enabled()) return 0;
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(enabled == 2 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -44,8 +44,8 @@ void sl_profile_report(void) {
     if (!sl_profile_enabled() || steps == 0) return;
     int64_t sum = 0;
     for (int i = 0; i < SL_PROF_COUNT; i++) sum += total_ns[i];
-    fprintf(stderr, "seedling profile: %lld steps, %.2f ms/step in timed ops\n", (long long)steps,
-            sum / 1e6 / steps);
+    fprintf(stderr, "seedling profile (%s): %lld steps, %.2f ms/step in timed ops\n",
+            enabled == 2 ? "calling thread's CPU time" : "wall time", (long long)steps, sum / 1e6 / steps);
     for (int i = 0; i < SL_PROF_COUNT; i++) {
         if (!total_ns[i]) continue;
         fprintf(stderr, "  %-14s %9.2f ms/step %5.1f%%\n", names[i], total_ns[i] / 1e6 / steps,

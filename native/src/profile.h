@@ -1,6 +1,9 @@
 /* profile.h: a per-operation time breakdown of training, for finding hot spots without perf.
- * Off unless the environment has SEEDLING_PROFILE=1; then the model and trainer time each op
- * and sl_profile_report() (called when a trainer is freed) prints ms per step to stderr. */
+ * Off unless the environment has SEEDLING_PROFILE=1 (wall time) or SEEDLING_PROFILE=cpu (the
+ * calling thread's CPU time: on a shared, overloaded machine it leaves out the time the thread
+ * was descheduled; the caller takes part in every parallel region and spins while it waits, so
+ * it still tracks the op's duration). The model and trainer time each op and sl_profile_report()
+ * (called when a trainer is freed) prints ms per step to stderr. */
 #ifndef SL_PROFILE_H
 #define SL_PROFILE_H
 #include <stdint.h>
@@ -24,7 +27,7 @@ typedef enum {
     SL_PROF_COUNT
 } sl_profile_op;
 
-/* Nonzero when SEEDLING_PROFILE=1 (read once). */
+/* Nonzero when SEEDLING_PROFILE is 1 or cpu (read once). */
 int sl_profile_enabled(void);
 /* Monotonic nanoseconds (0 when profiling is off, so callers pay one branch). */
 int64_t sl_profile_start(void);

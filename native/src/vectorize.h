@@ -77,15 +77,16 @@ static inline float sl_max(const float *x, int n) {
     return m;
 }
 
-/* Dot product of n floats. */
+/* Dot product of n floats. Thirty-two partial sums: two independent vector chains, so the loop
+ * is not bound by the latency of one multiply-add chain. */
 static inline float sl_dot(const float *restrict a, const float *restrict b, int n) {
-    float partial[16] = {0};
+    float partial[32] = {0};
     int i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) partial[k] += a[i + k] * b[i + k];
+    for (; i + 32 <= n; i += 32)
+        for (int k = 0; k < 32; k++) partial[k] += a[i + k] * b[i + k];
     float sum = 0.0f;
     for (; i < n; i++) sum += a[i] * b[i];
-    for (int k = 0; k < 16; k++) sum += partial[k];
+    for (int k = 0; k < 32; k++) sum += partial[k];
     return sum;
 }
 
