@@ -1,5 +1,5 @@
 /* decode_kernels.c: portable C versions of the inference inner loops, and the run-time choice
- * between them and the SIMD versions (decode_kernels_avx512.c). */
+ * between them and the SIMD versions (decode_kernels_avx512.c, decode_kernels_avx2.c). */
 #include "decode_kernels.h"
 #include "vectorize.h"
 
@@ -82,18 +82,33 @@ const sl_decode_kernels *sl_decode_kernels_portable(void) { return &portable; }
 
 #if defined(__x86_64__) || defined(_M_X64)
 extern const sl_decode_kernels sl_decode_kernels_avx512;
+void sl_decode_linear_f16_avx2(float *out, const float *inp, const uint16_t *weight, const float *bias,
+                               int n, int C, int OC, int o_begin, int o_end);
+void sl_decode_to_f16_avx2(uint16_t *dst, const float *src, size_t n);
+static const sl_decode_kernels avx2 = {"avx2", linear_portable, sl_decode_linear_f16_avx2,
+                                       sl_decode_to_f16_avx2, attend_portable, attend4_portable};
 #endif
 
-const sl_decode_kernels *sl_decode_kernels_select(void) {
-    /* The matmul's override (SEEDLING_KERNEL=generic|avx2|avx512) applies here too, so one
-     * variable measures or tests a whole non-AVX-512 configuration. */
-    const char *forced = getenv("SEEDLING_KERNEL");
-    if (forced && strcmp(forced, "avx512") != 0) return &portable;
+const sl_decode_kernels *sl_decode_kernels_named(const char *name) {
+    if (!name) return NULL;
+    if (strcmp(name, "generic") == 0 || strcmp(name, "portable") == 0) return &portable;
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+    if (strcmp(name, "avx2") == 0 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+        __builtin_cpu_supports("f16c"))
+        return &avx2;
+    if (strcmp(name, "avx512") == 0 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
         return &sl_decode_kernels_avx512;
 #endif
-    return &portable;
+    return NULL;
+}
+
+const sl_decode_kernels *sl_decode_kernels_select(void) {
+    /* The matmul's override (SEEDLING_KERNEL=generic|avx2|avx512) applies here too, so one
+     * variable measures or tests a whole configuration. */
+    const sl_decode_kernels *k = sl_decode_kernels_named(getenv("SEEDLING_KERNEL"));
+    if (!k) k = sl_decode_kernels_named("avx512");
+    if (!k) k = sl_decode_kernels_named("avx2");
+    return k ? k : &portable;
 }
