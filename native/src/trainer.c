@@ -251,6 +251,13 @@ sl_status sl_trainer_step(sl_trainer *trainer, const sl_dataset *data, sl_step_s
     if (accum > 1) scale_gradients(model, 1.0f / (float)accum);
     st = gradient_norm(model, &norm);
     if (st != SL_OK) return st;
+    trainer->rng_state = rng.state; /* these windows are used up, whatever happens next */
+    if (!isfinite(norm) || !isfinite(loss_sum)) {
+        sl_profile_stop(SL_PROF_GRAD_NORM, t0);
+        /* One bad batch must not poison the weights or the optimizer moments: refuse the update. */
+        return sl_fail(SL_ERR_INTERNAL, "step %lld: loss %g, gradient norm %g: not finite; parameters left unchanged",
+                       (long long)trainer->step + 1, loss_sum / accum, norm);
+    }
     if (o->grad_clip > 0.0f && norm > o->grad_clip) scale_gradients(model, (float)(o->grad_clip / norm));
     sl_profile_stop(SL_PROF_GRAD_NORM, t0);
 
@@ -261,7 +268,6 @@ sl_status sl_trainer_step(sl_trainer *trainer, const sl_dataset *data, sl_step_s
     sl_profile_stop(SL_PROF_ADAMW, t0);
     sl_profile_step();
 
-    trainer->rng_state = rng.state;
     trainer->step++;
     trainer->tokens_seen += (int64_t)bt * accum;
     if (out) {

@@ -291,6 +291,24 @@ static void test_validation_and_evaluation(void) {
     CHECK(st.step == 1 && sl_trainer_step_count(tr) == 1 && st.tokens_seen == (int64_t)o.batch_size * small_config.context_length,
           "step %lld, tokens %lld", (long long)st.step, (long long)st.tokens_seen);
 
+    /* A non-finite loss (here from a poisoned weight) is refused: no update, no step counted. */
+    size_t n = model->num_params;
+    float *saved = malloc(n * sizeof(float)), *m_saved = malloc(n * sizeof(float));
+    float keep = model->params.lnfw[0];
+    model->params.lnfw[0] = NAN;
+    memcpy(saved, model->params_memory, n * sizeof(float));
+    memcpy(m_saved, tr->adam_m, n * sizeof(float));
+    CHECK(sl_trainer_step(tr, ds, &st) == SL_ERR_INTERNAL, "a NaN step was accepted");
+    CHECK(strstr(sl_last_error(), "not finite") != NULL, "message: %s", sl_last_error());
+    CHECK(memcmp(saved, model->params_memory, n * sizeof(float)) == 0 && memcmp(m_saved, tr->adam_m, n * sizeof(float)) == 0,
+          "a refused step changed parameters or moments");
+    CHECK(sl_trainer_step_count(tr) == 1, "a refused step was counted");
+    model->params.lnfw[0] = keep;
+    CHECK_OK(sl_trainer_step(tr, ds, &st));
+    CHECK(isfinite(st.loss) && st.step == 2, "training did not resume after a refused step");
+    free(saved);
+    free(m_saved);
+
     /* Tokens the model's vocabulary cannot hold are an error, not a crash. */
     ds->tokens[3] = small_config.vocab_size + 7;
     CHECK(sl_trainer_evaluate(tr, ds, 0, &eval) == SL_ERR_INVALID_ARGUMENT, "out-of-vocab token accepted");
