@@ -285,7 +285,9 @@ typedef struct {
 /* A session holds a KV cache for one model (which must outlive it). */
 SL_API sl_status sl_session_create(sl_model *model, sl_session **out);
 SL_API void sl_session_free(sl_session *session);
-/* Drop the cache. */
+/* Drop the cache. The session snapshots what it needs of the model's weights (half-precision
+ * copies for decoding) when created and at each reset: after the weights change (training, a
+ * load into the same model), reset the session before generating again. */
 SL_API void sl_session_reset(sl_session *session);
 
 /* Continue a prompt of n_prompt tokens (the cache of the previous call is reused for the longest
