@@ -19,6 +19,7 @@ if (!kind || !(kind in tools) || rest.includes('--help')) {
   console.log(`usage: npm run bench -- <${Object.keys(tools).join('|')}> [tool options] [--anchor]
 
   train   --preset small --threads 2 --batch 4 --json   training tokens/s, ms/step, peak RSS
+  train   --device cuda --preset large --batch 8 --json  the same on an NVIDIA GPU, with MFU
   infer   --preset small --threads 2 --json             prompt/decode tokens/s, cold/warm completion ms
   --anchor (train): also run PyTorch eager on the same model in this run and print the ratio`);
   process.exit(kind ? 0 : 1);
@@ -66,12 +67,16 @@ const PRESETS = {
 };
 
 const anchor = rest.includes('--anchor');
-const toolArgs = rest.filter((a) => a !== '--anchor');
-const exe = ensureBuilt(tools[kind]);
+let toolArgs = rest.filter((a) => a !== '--anchor');
+// `train --device cuda` runs the CUDA backend's benchmark (cuda/bench_cuda_train.c) instead.
+const onCuda = kind === 'train' && optionValue(toolArgs, '--device', 'cpu') === 'cuda';
+toolArgs = toolArgs.filter((a, i) => a !== '--device' && toolArgs[i - 1] !== '--device');
+const exe = onCuda ? path.join(buildDir, 'cuda', path.basename(ensureBuilt('bench_cuda_train'))) : ensureBuilt(tools[kind]);
 const ours = JSON.parse(run(exe, toolArgs.includes('--json') ? toolArgs : [...toolArgs, '--json']).trim().split('\n').pop());
 
-if (!anchor || kind !== 'train') {
-  console.log(JSON.stringify(ours));
+if (!anchor || kind !== 'train' || onCuda) {
+  // The GPU's anchor is scripts/torch_gpu_bench.py (scripts/gpu-check.sh runs both side by side).
+  console.log(JSON.stringify(anchor && onCuda ? { ...ours, anchor: 'skipped: run scripts/torch_gpu_bench.py' } : ours));
   process.exit(0);
 }
 
