@@ -548,6 +548,27 @@ static void test_context_overflow(const sl_tokenizer *tok) {
     sl_model_free(m);
 }
 
+/* A reset makes the session see changed weights (its half-precision copies are snapshots). */
+static void test_reset_rereads_weights(void) {
+    const int V = 300;
+    sl_model *m = make_model(V, 32, 32, 1, 2, 17);
+    sl_session *s = NULL;
+    CHECK_OK(sl_session_create(m, &s));
+    if (!m || !s) return;
+    int32_t tokens[6] = {'p', 'r', 'i', 'n', 't', '('};
+    float got[300];
+    CHECK_OK(sl_session_logits(s, tokens, 6, got));
+    for (size_t i = 0; i < m->param_sizes[4]; i++) m->params.qkvw[i] *= -1.0f; /* "training" */
+    for (size_t i = 0; i < m->param_sizes[0]; i++) m->params.wte[i] *= 1.5f;
+    sl_session_reset(s);
+    CHECK_OK(sl_session_logits(s, tokens, 6, got));
+    const float *ref = full_forward_logits(m, tokens, 6);
+    if (ref) CHECK(rel_diff(got, ref + 5 * V, V) < 3e-3, "after reset the session does not see the new weights (%g)",
+                   rel_diff(got, ref + 5 * V, V));
+    sl_session_free(s);
+    sl_model_free(m);
+}
+
 static void test_bad_input(const sl_tokenizer *tok) {
     sl_model *m = make_model(300, 32, 32, 1, 2, 2);
     sl_session *s = NULL;
@@ -608,6 +629,7 @@ int main(void) {
     test_fim_prompt(bytes_tok);
     test_attention_maps();
     test_context_overflow(bytes_tok);
+    test_reset_rereads_weights();
     test_bad_input(bytes_tok);
     sl_tokenizer_free(bytes_tok);
     return check_exit_code("test_inference");
