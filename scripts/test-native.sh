@@ -5,9 +5,11 @@
 # free or undefined behaviour fails the test with the sanitizer's report in the output.
 #
 # CUDA tests (names containing "cuda") belong to `npm run test:cuda` and are left out here.
-# The sanitized run also leaves out tests matching $SL_ASAN_EXCLUDE (a CTest regex; default: the
-# long training/benchmark-style tests listed below), because under ASan they take minutes while
-# adding nothing the Release run and the other sanitized tests do not already cover.
+# The sanitized run also leaves out tests matching $SL_ASAN_EXCLUDE (a CTest regex; default
+# test_overfit: ~50 s in Release, several minutes under ASan, and it only runs the training code
+# that test_training and test_gradcheck already exercise under the sanitizers). test_matmul stays
+# in although it is the slowest sanitized test (~3.5 min here): its awkward shapes are exactly
+# where an out-of-bounds read in a SIMD kernel would hide.
 #
 # Environment: SL_TEST_JOBS (default 2), SL_ASAN_EXCLUDE (regex, "" = run all), SL_SKIP_ASAN=1.
 set -uo pipefail
@@ -15,7 +17,7 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 JOBS="${SL_TEST_JOBS:-2}"
-ASAN_EXCLUDE="${SL_ASAN_EXCLUDE-test_overfit|test_model_gradcheck_full}"
+ASAN_EXCLUDE="${SL_ASAN_EXCLUDE-test_overfit}"
 
 results=()
 failed=0
@@ -33,7 +35,7 @@ build_and_test() {
   fi
   echo "== $name: build"
   if ! cmake --build "$dir" -j"$JOBS" >"$dir.build.log" 2>&1; then
-    grep -E -A5 'error|Error' "$dir.build.log" | head -80
+    grep -E -B3 'error:|undefined reference|Error [0-9]' "$dir.build.log" | grep -Ev '^\[ *[0-9]+%\]' | head -60
     results+=("FAIL  $name: build failed (errors above; full log: ${dir#$ROOT/}.build.log)")
     failed=1
     return
