@@ -53,6 +53,12 @@ step test_cuda_kernels 180 must "$BUILD/cuda/test_cuda_kernels"
 step test_cuda_training 240 must "$BUILD/cuda/test_cuda_training"
 step test_cuda_engine_api 300 must "$BUILD/cuda/test_cuda_engine_api"
 step test_device_choice 60 must "$BUILD/test_device_choice"
+# On this machine a skip is a failure: it means the GPU was not usable (e.g. a driver older than
+# the CUDA runtime the backend was built with).
+if grep -q "skipped: no CUDA device" "$LOGS"/test_cuda_*.log; then
+  echo "CUDA tests were SKIPPED on a GPU machine: see test_cuda_kernels.log" | tee -a "$SUMMARY"
+  FAILED=1
+fi
 
 # Benchmarks: ours, then PyTorch on the same shapes (JSON lines in the logs and in bench.jsonl).
 BENCH="$BUILD/cuda/bench_cuda_train"
