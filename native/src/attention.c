@@ -91,16 +91,16 @@ static void attention_backward_heads_generic(void *p, int begin, int end, int th
 }
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Blocked path, for head sizes 16, 32 and 64 (every preset): R query rows at a time against 16   */
-/* keys at a time, in registers.                                                                   */
+/* Blocked path, for head sizes 16, 32 and 64 (every preset): ROWS query rows at a time against  */
+/* KEYS keys at a time, in registers.                                                              */
 /*                                                                                                 */
-/* Scores need q . k_j for 16 consecutive keys j: with the head's keys transposed into scratch     */
-/* (kt[d][j], rows padded to Tp) that is 16 independent sums built by broadcast   */
-/* multiply-adds over d, no horizontal reductions. The weighted sums of values, and in the          */
-/* backward the sums into dq, dk and dv, run over the head's channels with the R rows' accumulators */
-/* held in registers. GNU vector types (16 floats) let the compiler map this onto AVX-512, AVX2 or  */
-/* SSE as the clone's instruction set allows. The forward writes softmax probabilities, zero past   */
-/* the diagonal, so the backward can run every row over the same keys 0..t0+R-1 without masks.     */
+/* Scores need q . k_j for a run of consecutive keys j: with the head's keys transposed into       */
+/* scratch (kt[d][j], rows padded to Tp) those are independent sums built by broadcast multiply-   */
+/* adds over d, with no horizontal reductions. The weighted sums of values, and in the backward    */
+/* the sums into dq, dk and dv, run over the head's channels with the rows' accumulators held in   */
+/* registers. GNU vector types (16 floats) let the compiler map this onto AVX-512, AVX2 or SSE as  */
+/* the clone's instruction set allows. The forward writes softmax probabilities, zero past the     */
+/* diagonal, so the backward can run every row of a block over the same keys without masks.        */
 
 enum { ROWS = 4, KEYS = 32 }; /* query rows and keys per block */
 

@@ -369,6 +369,7 @@ int main(void) {
     check_attention(2, 7, 48, 3);
     check_attention(1, 21, 64, 2);
     check_attention(1, 18, 64, 1);
+    check_attention(2, 70, 32, 1); /* three key blocks of 32 */
     check_softmax_cross_entropy(3, 17, 3, 1e-2f);
     /* Widely spread logits (the max shift must matter). The op returns its loss as a float, whose
      * rounding (~4e-6 at a loss near 50) the difference quotient divides by 2h: a wider h keeps
