@@ -103,7 +103,7 @@ export class AttentionInspector {
     const v = this.view;
     if (!v) return;
     const t = v.tokens.length;
-    this.grid.style.gridTemplateColumns = `auto repeat(${v.heads}, 1fr)`;
+    this.grid.style.gridTemplateColumns = `max-content repeat(${v.heads}, minmax(0, 96px))`;
     const cells: HTMLElement[] = [el('div', {})];
     for (let h = 0; h < v.heads; h++) cells.push(el('div', { class: 'grid-label' }, `head ${h}`));
     for (let l = 0; l < v.layers; l++) {

@@ -69,6 +69,7 @@ try {
       'seedling.completion.debounceMs': 0,
       'seedling.completion.timeoutMs': 5000,
       'editor.inlineSuggest.enabled': true,
+      'files.autoSave': 'off',
       'editor.quickSuggestions': { other: false, comments: false, strings: false },
       'editor.suggestOnTriggerCharacters': false,
       'editor.wordBasedSuggestions': 'off',

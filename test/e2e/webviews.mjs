@@ -7,7 +7,8 @@ export async function findWebview(page, view, { timeout = 30_000 } = {}) {
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
     for (const frame of page.frames()) {
-      const found = await frame.evaluate(() => document.body?.dataset.view ?? null).catch(() => null);
+      // Found once its script has built the view (the body attribute alone comes before the script runs).
+      const found = await frame.evaluate(() => (document.getElementById('app')?.childElementCount ? document.body.dataset.view : null)).catch(() => null);
       if (found === view) return frame;
     }
     await sleep(250);
