@@ -27,7 +27,6 @@ enum {
     KC = 256,                  /* depth of one K block: an A strip of mr x KC sits in L1 */
     STRIPS_PER_TASK_MAX = 8,   /* rows of one task: 8 strips reuse each block of packed B 8 times */
     COLS_PER_TASK_MAX = 256,   /* columns of one task: a KC x 256 block of packed B is 256 KB (L2) */
-    ROWS_DOT_MAX_ROWS = 32,    /* forward batches up to this many rows use rows_dot (measured crossover) */
 };
 /* Don't wake another thread for less than this many multiply-adds (~10 us on one core). */
 static double min_fmas_per_thread = 1 << 20;
@@ -37,29 +36,31 @@ static const double MIN_WEIGHTS_PER_THREAD = 32 << 10;
 /* ---- per-thread scratch ------------------------------------------------------------------------
  * Packed panels need memory on every call; a grow-only buffer per calling thread avoids a
  * malloc/free (and page faults) per matmul. Freed when the thread exits. */
-static pthread_key_t scratch_key;
+enum { SCRATCH_BUFFERS = 2 };
+static pthread_key_t scratch_keys[SCRATCH_BUFFERS];
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static _Thread_local float *scratch_ptr = NULL;
-static _Thread_local size_t scratch_floats = 0;
+static _Thread_local float *scratch_ptr[SCRATCH_BUFFERS];
+static _Thread_local size_t scratch_floats[SCRATCH_BUFFERS];
 
 static void scratch_free(void *p) { free(p); }
-static void scratch_key_init(void) { pthread_key_create(&scratch_key, scratch_free); }
+static void scratch_keys_init(void) {
+    for (int i = 0; i < SCRATCH_BUFFERS; i++) pthread_key_create(&scratch_keys[i], scratch_free);
+}
 
-/* A 64-byte aligned buffer of at least n floats owned by this thread, or NULL. */
-static float *thread_scratch(size_t n) {
-    if (n <= scratch_floats) return scratch_ptr;
-    pthread_once(&scratch_once, scratch_key_init);
-    free(scratch_ptr);
-    scratch_ptr = NULL;
-    scratch_floats = 0;
+float *sl_matmul_scratch(int which, size_t n) {
+    if (n <= scratch_floats[which]) return scratch_ptr[which];
+    pthread_once(&scratch_once, scratch_keys_init);
+    free(scratch_ptr[which]);
+    scratch_ptr[which] = NULL;
+    scratch_floats[which] = 0;
     void *p = NULL;
     n = (n + 4095) & ~(size_t)4095; /* grow in 16 KB steps */
     if (posix_memalign(&p, 64, n * sizeof(float)) != 0) p = NULL;
-    pthread_setspecific(scratch_key, p);
+    pthread_setspecific(scratch_keys[which], p);
     if (!p) return NULL;
-    scratch_ptr = p;
-    scratch_floats = n;
-    return scratch_ptr;
+    scratch_ptr[which] = p;
+    scratch_floats[which] = n;
+    return p;
 }
 
 static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
@@ -256,10 +257,7 @@ static void gemm_worker(void *ctx, int begin, int end, int thread) {
         gemm_task(job, t, buf);
 }
 
-/* C[M,N] (+)= A @ B with B(k, j) = b[k*b_rs + j*b_cs]. If a_row_sums is not NULL and A is
- * packed (a_cs != 1), also a_row_sums[i] += sum_k A(i, k) and *row_sums_done is set.
- * Returns 0 if scratch memory ran out (the caller then falls back to the reference). */
-static int gemm(const sl_matmul_kernels *kern, int M, int N, int K, const float *a, size_t a_rs,
+int sl_matmul_gemm(const sl_matmul_kernels *kern, int M, int N, int K, const float *a, size_t a_rs,
                 size_t a_cs, const float *b, size_t b_rs, size_t b_cs, float *c, size_t ldc,
                 const float *bias, int accumulate, float *a_row_sums, int *row_sums_done) {
     if (M <= 0 || N <= 0) return 1;
@@ -293,7 +291,7 @@ static int gemm(const sl_matmul_kernels *kern, int M, int N, int K, const float 
     size_t packed_b = round_up((size_t)panels * nr * K, 16);
     size_t packed_a = pack_a ? round_up((size_t)strips * mr * KC, 16) : 0;
     size_t per_thread = round_up((size_t)mr * KC + (size_t)mr * nr + nr, 16);
-    float *scratch = thread_scratch(packed_b + packed_a + per_thread * slots);
+    float *scratch = sl_matmul_scratch(0, packed_b + packed_a + per_thread * slots);
     if (!scratch) return 0;
 
     pack_b_job pj = {kern, scratch, b, b_rs, b_cs, K, N, nr};
@@ -301,7 +299,7 @@ static int gemm(const sl_matmul_kernels *kern, int M, int N, int K, const float 
 
     gemm_job job = {.kern = kern, .M = M, .N = N, .K = K, .a = a, .a_rs = a_rs, .a_cs = a_cs,
                     .bp = scratch, .ap = pack_a ? scratch + packed_b : NULL,
-                    .a_row_sums = pack_a ? a_row_sums : NULL, .c = c, .ldc = ldc,
+                    .a_row_sums = pack_a && kern->k_per_slot == 1 ? a_row_sums : NULL, .c = c, .ldc = ldc,
                     .bias = bias, .accumulate = accumulate, .strips_per_task = strips_per_task,
                     .cols_per_task = panels_per_task * nr, .row_tasks = row_tasks, .n_tasks = n_tasks,
                     .thread_bufs = scratch + packed_b + packed_a, .thread_buf_floats = per_thread,
@@ -357,11 +355,17 @@ static void dbias_tasks(void *ctx, int begin, int end, int thread) {
     }
 }
 
+void sl_matmul_dbias(float *dbias, const float *dout, int N, int OC) {
+    dbias_job j = {dbias, dout, N, OC};
+    int tasks = (OC + DBIAS_COLS - 1) / DBIAS_COLS;
+    sl_parallel_for_limited(tasks, threads_for((double)N * OC * 4, tasks), dbias_tasks, &j);
+}
+
 /* ---- the products -------------------------------------------------------------------------------- */
 void sl_matmul_forward_with(const sl_matmul_kernels *kern, float *out, const float *inp,
                             const float *weight, const float *bias, int N, int C, int OC) {
     if (N <= 0 || OC <= 0) return;
-    if (N <= ROWS_DOT_MAX_ROWS) {
+    if (N <= SL_MATMUL_DOT_MAX_ROWS) {
         rows_dot_job j = {kern, out, inp, weight, bias, N, C, OC};
         int groups = (OC + ROWS_DOT_GROUP - 1) / ROWS_DOT_GROUP;
         /* Bound by reading the weights: scale the work so MIN_WEIGHTS_PER_THREAD counts as much
@@ -371,7 +375,7 @@ void sl_matmul_forward_with(const sl_matmul_kernels *kern, float *out, const flo
                                 rows_dot_tasks, &j);
         return;
     }
-    if (!gemm(kern, N, OC, C, inp, (size_t)C, 1, weight, 1, (size_t)C, out, (size_t)OC, bias, 0, NULL, NULL))
+    if (!sl_matmul_gemm(kern, N, OC, C, inp, (size_t)C, 1, weight, 1, (size_t)C, out, (size_t)OC, bias, 0, NULL, NULL))
         sl_matmul_forward_reference(out, inp, weight, bias, N, C, OC);
 }
 
@@ -379,17 +383,13 @@ void sl_matmul_backward_with(const sl_matmul_kernels *kern, float *dinp, float *
                              const float *dout, const float *inp, const float *weight, int N,
                              int C, int OC) {
     if (N <= 0 || C <= 0 || OC <= 0) return;
-    if (dinp && !gemm(kern, N, C, OC, dout, (size_t)OC, 1, weight, (size_t)C, 1, dinp, (size_t)C, NULL, 1, NULL, NULL))
+    if (dinp && !sl_matmul_gemm(kern, N, C, OC, dout, (size_t)OC, 1, weight, (size_t)C, 1, dinp, (size_t)C, NULL, 1, NULL, NULL))
         sl_matmul_backward_reference(dinp, NULL, NULL, dout, inp, weight, N, C, OC);
     int dbias_done = 0;
-    if (dweight && !gemm(kern, OC, C, N, dout, 1, (size_t)OC, inp, (size_t)C, 1, dweight, (size_t)C, NULL, 1,
+    if (dweight && !sl_matmul_gemm(kern, OC, C, N, dout, 1, (size_t)OC, inp, (size_t)C, 1, dweight, (size_t)C, NULL, 1,
                          dbias, &dbias_done))
         sl_matmul_backward_reference(NULL, dweight, NULL, dout, inp, weight, N, C, OC);
-    if (dbias && !dbias_done) {
-        dbias_job j = {dbias, dout, N, OC};
-        int tasks = (OC + DBIAS_COLS - 1) / DBIAS_COLS;
-        sl_parallel_for_limited(tasks, threads_for((double)N * OC * 4, tasks), dbias_tasks, &j);
-    }
+    if (dbias && !dbias_done) sl_matmul_dbias(dbias, dout, N, OC);
 }
 
 void sl_matmul_forward(float *out, const float *inp, const float *weight, const float *bias,

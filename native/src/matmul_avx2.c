@@ -94,4 +94,4 @@ static void rows_dot(float *out, const float *x, const float *w, const float *bi
     }
 }
 
-const sl_matmul_kernels sl_matmul_kernels_avx2 = {"avx2", MR, NR, tile, rows_dot, NULL};
+const sl_matmul_kernels sl_matmul_kernels_avx2 = {"avx2", MR, NR, 1, tile, rows_dot, NULL};

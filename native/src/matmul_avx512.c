@@ -146,4 +146,81 @@ static void pack_b_transposed(float *dst, const float *src, size_t ld, int K, in
     }
 }
 
-const sl_matmul_kernels sl_matmul_kernels_avx512 = {"avx512", MR, NR, tile, rows_dot, pack_b_transposed};
+const sl_matmul_kernels sl_matmul_kernels_avx512 = {"avx512", MR, NR, 1, tile, rows_dot, pack_b_transposed};
+
+/* ---- bf16 (AVX512-BF16): the same tiles over pairs of consecutive k ------------------------------
+ * Each 32-bit slot holds two bf16 values, k = 2p (low half) and 2p + 1 (high half); vdpbf16ps
+ * multiplies the pairs and adds both products into an fp32 accumulator: twice the multiply-adds
+ * of vfmadd231ps per instruction. The driver treats slots like floats (packing only copies them). */
+static inline __attribute__((always_inline)) void tile_bf16_6x64(int kp, const float *a, size_t a_rs,
+                                                                 size_t a_cs, const float *b, float *c,
+                                                                 size_t ldc, const float *bias, int accumulate) {
+    __m512 acc[MR][NV];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 16
+        for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
+    for (int p = 0; p < kp; p++) {
+        const float *bp = b + (size_t)p * NR;
+        __m512bh bv[NV];
+#pragma GCC unroll 16
+        for (int v = 0; v < NV; v++) bv[v] = (__m512bh)_mm512_load_si512((const void *)(bp + 16 * v));
+        const float *ap = a + (size_t)p * a_cs;
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; i++) {
+            __m512bh ai = (__m512bh)_mm512_castps_si512(_mm512_set1_ps(ap[i * a_rs]));
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; v++) acc[i][v] = _mm512_dpbf16_ps(acc[i][v], ai, bv[v]);
+        }
+    }
+#pragma GCC unroll 16
+    for (int v = 0; v < NV; v++) {
+        __m512 init = bias && !accumulate ? _mm512_loadu_ps(bias + 16 * v) : _mm512_setzero_ps();
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; i++) {
+            float *ci = c + i * ldc + 16 * v;
+            _mm512_storeu_ps(ci, _mm512_add_ps(acc[i][v], accumulate ? _mm512_loadu_ps(ci) : init));
+        }
+    }
+}
+
+static void tile_bf16(int kp, const float *a, size_t a_rs, size_t a_cs, const float *b, float *c,
+                      size_t ldc, const float *bias, int accumulate) {
+    if (a_cs == 1) tile_bf16_6x64(kp, a, a_rs, 1, b, c, ldc, bias, accumulate);
+    else tile_bf16_6x64(kp, a, 1, a_cs, b, c, ldc, bias, accumulate);
+}
+
+static inline __mmask16 first_n(int n) { return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1); }
+
+void sl_bf16_rows_to_pairs(float *dst, size_t ld_dst, const float *src, size_t ld_src, int rows, int K) {
+    const int KP = (K + 1) / 2;
+    for (int r = 0; r < rows; r++) {
+        const float *s = src + (size_t)r * ld_src;
+        float *d = dst + (size_t)r * ld_dst;
+        for (int p0 = 0; p0 < KP; p0 += 16) {
+            int k0 = 2 * p0;
+            __m512 lo = _mm512_maskz_loadu_ps(first_n(K - k0), s + k0);
+            __m512 hi = K - k0 > 16 ? _mm512_maskz_loadu_ps(first_n(K - k0 - 16), s + k0 + 16) : _mm512_setzero_ps();
+            __m512bh v = _mm512_cvtne2ps_pbh(hi, lo); /* lo's 16 values first, then hi's */
+            _mm512_mask_storeu_ps(d + p0, first_n(KP - p0), _mm512_castsi512_ps((__m512i)v));
+        }
+    }
+}
+
+void sl_bf16_rowpairs_to_slots(float *dst, size_t ld_dst, const float *src, size_t ld_src, int p_begin,
+                               int p_end, int K, int cols) {
+    for (int p = p_begin; p < p_end; p++) {
+        const float *r0 = src + (size_t)(2 * p) * ld_src;
+        const float *r1 = 2 * p + 1 < K ? r0 + ld_src : NULL;
+        float *d = dst + (size_t)p * ld_dst;
+        for (int j0 = 0; j0 < cols; j0 += 16) {
+            __mmask16 m = first_n(cols - j0);
+            __m512i lo = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, r0 + j0)));
+            __m512i hi = r1 ? _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, r1 + j0)))
+                            : _mm512_setzero_si512();
+            _mm512_mask_storeu_ps(d + j0, m, _mm512_castsi512_ps(_mm512_or_si512(lo, _mm512_slli_epi32(hi, 16))));
+        }
+    }
+}
+
+const sl_matmul_kernels sl_matmul_kernels_avx512_bf16 = {"avx512-bf16", MR, NR, 2, tile_bf16, rows_dot, pack_b_transposed};

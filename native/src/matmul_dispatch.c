@@ -28,14 +28,16 @@ const sl_matmul_kernels *sl_matmul_kernels_named(const char *name) {
 #if defined(__x86_64__) || defined(_M_X64)
     if (strcmp(name, "avx2") == 0 && cpu_has_avx2()) return &sl_matmul_kernels_avx2;
     if (strcmp(name, "avx512") == 0 && cpu_has_avx512()) return &sl_matmul_kernels_avx512;
+    if (strcmp(name, "avx512-bf16") == 0 && cpu_has_avx512() && __builtin_cpu_supports("avx512bf16"))
+        return &sl_matmul_kernels_avx512_bf16;
 #endif
     return NULL;
 }
 
 static const sl_matmul_kernels *best_kernels(void) {
     const sl_matmul_kernels *forced = sl_matmul_kernels_named(getenv("SEEDLING_KERNEL"));
-    if (forced) return forced;
-    static const char *const preference[] = {"avx512", "avx2", "generic"};
+    if (forced && forced->k_per_slot == 1) return forced;
+    static const char *const preference[] = {"avx512", "avx2", "generic"}; /* fp32 sets only */
     for (size_t i = 0; i < sizeof preference / sizeof *preference; i++) {
         const sl_matmul_kernels *k = sl_matmul_kernels_named(preference[i]);
         if (k) return k;
@@ -56,6 +58,8 @@ const sl_matmul_kernels *sl_matmul_active_kernels(void) {
 
 sl_status sl_matmul_use_kernels(const char *name) {
     const sl_matmul_kernels *k = sl_matmul_kernels_named(name);
+    if (k && k->k_per_slot != 1)
+        return sl_fail(SL_ERR_INVALID_ARGUMENT, "matmul kernels '%s' are not fp32 kernels", name);
     if (!k) return sl_fail(SL_ERR_UNSUPPORTED, "matmul kernels '%s' are not available on this CPU/build", name ? name : "(null)");
     atomic_store_explicit(&active, k, memory_order_release);
     return SL_OK;

@@ -63,4 +63,4 @@ static void rows_dot(float *out, const float *x, const float *w, const float *bi
             out[(size_t)n * OC + o] = dot(x + (size_t)n * C, w + (size_t)o * C, C) + (bias ? bias[o] : 0.0f);
 }
 
-const sl_matmul_kernels sl_matmul_kernels_generic = {"generic", MR, NR, tile, rows_dot, NULL};
+const sl_matmul_kernels sl_matmul_kernels_generic = {"generic", MR, NR, 1, tile, rows_dot, NULL};

@@ -10,9 +10,17 @@
 #include <stddef.h>
 #include "seedling.h"
 
+/* Forward batches up to this many rows skip packing and use rows_dot (measured crossover with
+ * the packed GEMM on AVX-512). */
+#define SL_MATMUL_DOT_MAX_ROWS 32
+
 typedef struct {
-    const char *name; /* "avx512", "avx2", "generic" */
+    const char *name; /* "avx512", "avx2", "generic" (or "avx512-bf16", see below) */
     int mr, nr;       /* tile: mr rows of A times nr columns of B */
+    /* Values of k per 32-bit slot of A and B: 1 (fp32), or 2 for the bf16 set, whose slots hold
+     * bf16 pairs (k = 2p in the low half, 2p + 1 in the high half); the driver then works in
+     * slots, kc counts pairs, and the tile multiplies pairs into fp32 accumulators. */
+    int k_per_slot;
 
     /* One mr x nr tile of C (row stride ldc):
      *   C[i][j] = init[i][j] + sum_{k<kc} A(i,k) * b[k*nr + j]
@@ -39,6 +47,15 @@ extern const sl_matmul_kernels sl_matmul_kernels_generic;
 #if defined(__x86_64__) || defined(_M_X64)
 extern const sl_matmul_kernels sl_matmul_kernels_avx2;
 extern const sl_matmul_kernels sl_matmul_kernels_avx512;
+extern const sl_matmul_kernels sl_matmul_kernels_avx512_bf16;
+
+/* Conversions to bf16 pair slots (round to nearest even; odd K padded with a zero), AVX512-BF16:
+ * pairs along a row:  dst[r*ld_dst + p] = (src[r][2p], src[r][2p+1]) for r < rows, p < ceil(K/2)
+ * pairs across rows:  dst[p*ld_dst + j] = (src[2p][j], src[2p+1][j]) for p in [p_begin, p_end),
+ *                     j < cols, where src has K rows. */
+void sl_bf16_rows_to_pairs(float *dst, size_t ld_dst, const float *src, size_t ld_src, int rows, int K);
+void sl_bf16_rowpairs_to_slots(float *dst, size_t ld_dst, const float *src, size_t ld_src, int p_begin,
+                               int p_end, int K, int cols);
 #endif
 
 /* The kernels named name if this build and this CPU can run them, else NULL. */
@@ -48,6 +65,20 @@ const sl_matmul_kernels *sl_matmul_kernels_named(const char *name);
 const sl_matmul_kernels *sl_matmul_active_kernels(void);
 /* Force a kernel set (tests, benchmarks). Not thread safe against running matmuls. */
 sl_status sl_matmul_use_kernels(const char *name);
+
+/* The driver, for the bf16 glue (matmul_bf16.c): C[M,N] (+)= A @ B over K slots (see
+ * k_per_slot), A(i, k) = a[i*a_rs + k*a_cs] (one of a_rs, a_cs is 1), B(k, j) = b[k*b_rs + j*b_cs]
+ * (one of them is 1), bias only when !accumulate. If a_row_sums is not NULL, A is packed
+ * (a_cs != 1) and the slots are fp32, also a_row_sums[i] += sum_k A(i, k) and *row_sums_done = 1.
+ * Returns 0 if scratch memory ran out (nothing written; the caller falls back). */
+int sl_matmul_gemm(const sl_matmul_kernels *kern, int M, int N, int K, const float *a, size_t a_rs,
+                   size_t a_cs, const float *b, size_t b_rs, size_t b_cs, float *c, size_t ldc,
+                   const float *bias, int accumulate, float *a_row_sums, int *row_sums_done);
+/* dbias[o] += sum_n dout[n*OC + o], in parallel. */
+void sl_matmul_dbias(float *dbias, const float *dout, int N, int OC);
+/* A grow-only, 64-byte aligned buffer of at least n floats owned by the calling thread (freed at
+ * thread exit), or NULL. Buffer 0 is the driver's; 1 is free for its callers. */
+float *sl_matmul_scratch(int which, size_t n);
 
 /* Smallest share of work (multiply-adds) worth another thread; tests lower it to 1 so even
  * tiny shapes are split across the pool. */

@@ -14,6 +14,7 @@
 #include "check.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,11 +66,11 @@ typedef struct {
     float *mag_out, *mag_dinp, *mag_dw, *mag_db;              /* sum |x*y| per output */
 } problem;
 
-static problem make_problem(int N, int C, int OC) {
-    problem p = {.N = N, .C = C, .OC = OC};
+/* Expected results and magnitudes for the inputs in p. */
+static void compute_expected(problem *p_) {
+    problem p = *p_;
+    const int N = p.N, C = p.C, OC = p.OC;
     size_t nc = (size_t)N * C, oc = (size_t)OC * C, no = (size_t)N * OC;
-    p.inp = rand_array(nc), p.w = rand_array(oc), p.b = rand_array(OC), p.dout = rand_array(no);
-    p.d0_inp = rand_array(nc), p.d0_w = rand_array(oc), p.d0_b = rand_array(OC);
     p.ref_out = malloc(no * sizeof(float) + 4), p.ref_out_nb = malloc(no * sizeof(float) + 4);
     sl_matmul_forward_reference(p.ref_out, p.inp, p.w, p.b, N, C, OC);
     sl_matmul_forward_reference(p.ref_out_nb, p.inp, p.w, NULL, N, C, OC);
@@ -82,13 +83,28 @@ static problem make_problem(int N, int C, int OC) {
     p.mag_dinp = calloc(nc + 1, sizeof(float)), p.mag_dw = calloc(oc + 1, sizeof(float)), p.mag_db = calloc(OC + 1, sizeof(float));
     sl_matmul_backward_reference(p.mag_dinp, p.mag_dw, p.mag_db, ad, ai, aw, N, C, OC);
     free(ai), free(aw), free(ab), free(ad);
+    *p_ = p;
+}
+
+static void free_expected(problem *p) {
+    float *all[] = {p->ref_out, p->ref_out_nb, p->ref_dinp, p->ref_dw, p->ref_db, p->mag_out, p->mag_dinp,
+                    p->mag_dw, p->mag_db};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
+}
+
+static problem make_problem(int N, int C, int OC) {
+    problem p = {.N = N, .C = C, .OC = OC};
+    size_t nc = (size_t)N * C, oc = (size_t)OC * C, no = (size_t)N * OC;
+    p.inp = rand_array(nc), p.w = rand_array(oc), p.b = rand_array(OC), p.dout = rand_array(no);
+    p.d0_inp = rand_array(nc), p.d0_w = rand_array(oc), p.d0_b = rand_array(OC);
+    compute_expected(&p);
     return p;
 }
 
 static void free_problem(problem *p) {
-    float *all[] = {p->inp, p->w, p->b, p->dout, p->d0_inp, p->d0_w, p->d0_b, p->ref_out, p->ref_out_nb,
-                    p->ref_dinp, p->ref_dw, p->ref_db, p->mag_out, p->mag_dinp, p->mag_dw, p->mag_db};
+    float *all[] = {p->inp, p->w, p->b, p->dout, p->d0_inp, p->d0_w, p->d0_b};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
+    free_expected(p);
 }
 
 /* Run forward (with or without bias) and backward (outputs chosen by mask: 1 dinp, 2 dweight,
@@ -165,6 +181,60 @@ static void check_real_shape(const sl_matmul_kernels *k, int threads, int N, int
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
 }
 
+/* Round to the nearest bfloat16, ties to even (what vcvtneps2bf16 does for normal numbers). */
+static float bf16_round(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    u &= 0xffff0000u;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* The bf16 variants against the reference on bf16-rounded inputs: products of bf16 values are
+ * exact in fp32, so only fp32 summation error remains and the fp32 bound applies. Forward batches
+ * of up to SL_MATMUL_DOT_MAX_ROWS rows run in fp32 by contract: those use the unrounded inputs. */
+static void check_bf16(int N, int C, int OC, int threads) {
+    problem p = make_problem(N, C, OC);
+    size_t nc = (size_t)N * C, oc = (size_t)OC * C, no = (size_t)N * OC;
+    const int fwd_fp32 = N <= SL_MATMUL_DOT_MAX_ROWS;
+    char label[96];
+    snprintf(label, sizeof label, "bf16 t=%d N=%d C=%d OC=%d", threads, N, C, OC);
+    int bad = 0;
+    float *out = malloc(no * sizeof(float) + 4);
+    for (size_t i = 0; i < no; i++) out[i] = NAN;
+    if (fwd_fp32) {
+        sl_matmul_forward_bf16(out, p.inp, p.w, p.b, N, C, OC);
+        bad += count_bad("out", out, p.ref_out, p.mag_out, NULL, no, C, label);
+    }
+    float *orig_inp = copy_of(p.inp, nc), *orig_w = copy_of(p.w, oc), *orig_dout = copy_of(p.dout, no);
+    for (size_t i = 0; i < nc; i++) p.inp[i] = bf16_round(p.inp[i]);
+    for (size_t i = 0; i < oc; i++) p.w[i] = bf16_round(p.w[i]);
+    for (size_t i = 0; i < no; i++) p.dout[i] = bf16_round(p.dout[i]);
+    free_expected(&p);
+    compute_expected(&p);
+    if (!fwd_fp32) {
+        sl_matmul_forward_bf16(out, orig_inp, orig_w, p.b, N, C, OC);
+        bad += count_bad("out", out, p.ref_out, p.mag_out, NULL, no, C, label);
+    }
+    float *dinp = copy_of(p.d0_inp, nc), *dw = copy_of(p.d0_w, oc), *db = copy_of(p.d0_b, OC);
+    sl_matmul_backward_bf16(dinp, dw, db, orig_dout, orig_inp, orig_w, N, C, OC);
+    bad += count_bad("dinp", dinp, p.ref_dinp, p.mag_dinp, p.d0_inp, nc, OC, label);
+    bad += count_bad("dweight", dw, p.ref_dw, p.mag_dw, p.d0_w, oc, N, label);
+    /* dbias sums dout in fp32 (no rounding): compare with the sum of the original values. */
+    double max_db_err = 0;
+    for (int o = 0; o < OC; o++) {
+        double want = p.d0_b[o];
+        for (int n = 0; n < N; n++) want += orig_dout[(size_t)n * OC + o];
+        double e = fabs(db[o] - want);
+        if (e > max_db_err) max_db_err = e;
+    }
+    CHECK(max_db_err <= 4.0 * N * U * 0.5 * N + 1e-6, "%s: dbias error %.3g", label, max_db_err);
+    CHECK(bad == 0, "%s: %d element(s) out of tolerance", label, bad);
+    free(out), free(dinp), free(dw), free(db), free(orig_inp), free(orig_w), free(orig_dout);
+    free_problem(&p);
+}
+
 int main(void) {
     /* Workers idle between the many tiny regions here while the references run: don't let them
      * spin away a shared machine's CPU (spinning only affects speed, not results). */
@@ -210,6 +280,19 @@ int main(void) {
             check_problem(sets[s], &p, 2, 1, 7);
         }
         free_problem(&p);
+    }
+
+    if (sl_matmul_bf16_available()) {
+        static const int bn[] = {1, 17, 65, 257}, bc[] = {3, 17, 256, 257}, bo[] = {1, 65, 257};
+        for (int threads = 1; threads <= 3; threads += 2) {
+            CHECK_OK(sl_set_threads(threads));
+            for (int a = 0; a < 4; a++)
+                for (int c = 0; c < 4; c++)
+                    for (int o = 0; o < 3; o++) check_bf16(bn[a], bc[c], bo[o], threads);
+            check_bf16(600, 256, 300, threads);
+        }
+    } else {
+        printf("skipped: bf16 matmuls (no AVX512-BF16 on this CPU/build)\n");
     }
     sl_matmul_set_min_work_per_thread(1 << 20);
 
