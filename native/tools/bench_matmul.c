@@ -1,10 +1,11 @@
 /* bench_matmul.c: speed of the matmul kernels on the shapes of the small preset.
  *
- *   bench_matmul [--kernel avx512|avx2|generic] [--threads N] [--quick] [--json]
+ *   bench_matmul [--kernel avx512-bf16|avx512|avx2|generic] [--threads N] [--quick] [--json]
  *
  * Training shapes (N = 2048 rows = batch 4 x 512): qkv 256->768, attproj 256->256, fc 256->1024,
  * fcproj 1024->256, logits 256->4096, forward and backward (dinp + dweight + dbias). Decode shapes:
- * the same weights with N = 1 (one token). One JSON line per (kernel, threads, shape), then a
+ * the same weights with N = 1 (one token). "avx512-bf16" is sl_matmul_*_bf16 (training shapes only).
+ * One JSON line per (kernel, threads, shape), then a
  * summary line (last) with the matmul time of one small-preset training step and of one decode
  * token, and the machine's measured FMA peak as the anchor for "fast" (same run).
  *
@@ -61,12 +62,16 @@ typedef struct {
     float *inp, *w, *b, *out, *dout, *dinp, *dw, *db;
 } case_data;
 
+/* k == NULL: the bf16 entry points. */
 static void run_forward(case_data *d) {
-    sl_matmul_forward_with(d->k, d->out, d->inp, d->w, d->s->has_bias ? d->b : NULL, d->N, d->s->C, d->s->OC);
+    const float *bias = d->s->has_bias ? d->b : NULL;
+    if (d->k) sl_matmul_forward_with(d->k, d->out, d->inp, d->w, bias, d->N, d->s->C, d->s->OC);
+    else sl_matmul_forward_bf16(d->out, d->inp, d->w, bias, d->N, d->s->C, d->s->OC);
 }
 static void run_backward(case_data *d) {
-    sl_matmul_backward_with(d->k, d->dinp, d->dw, d->s->has_bias ? d->db : NULL, d->dout, d->inp, d->w, d->N,
-                            d->s->C, d->s->OC);
+    float *dbias = d->s->has_bias ? d->db : NULL;
+    if (d->k) sl_matmul_backward_with(d->k, d->dinp, d->dw, dbias, d->dout, d->inp, d->w, d->N, d->s->C, d->s->OC);
+    else sl_matmul_backward_bf16(d->dinp, d->dw, dbias, d->dout, d->inp, d->w, d->N, d->s->C, d->s->OC);
 }
 
 typedef struct { double wall, cpu; } timing;
@@ -130,16 +135,21 @@ int main(int argc, char **argv) {
     float *dw = random_floats(maxOC * maxC, &seed), *db = random_floats(maxOC, &seed);
 
     double peak1 = fma_peak_gflops();
-    const char *kernels[] = {"avx512", "avx2", "generic"};
+    const char *kernels[] = {"avx512-bf16", "avx512", "avx2", "generic"};
     const int thread_counts[] = {1, 2};
     double step_ms[2] = {0, 0}, step_cpu_ms[2] = {0, 0}, decode_us[2] = {0, 0};
+    double bf16_step_ms[2] = {0, 0};
     const char *summary_kernel = NULL;
 
-    for (size_t ki = 0; ki < 3; ki++) {
+    for (size_t ki = 0; ki < 4; ki++) {
         if (only_kernel && strcmp(only_kernel, kernels[ki])) continue;
-        const sl_matmul_kernels *k = sl_matmul_kernels_named(kernels[ki]);
-        if (!k) { printf("{\"kernel\":\"%s\",\"skipped\":\"not available on this CPU/build\"}\n", kernels[ki]); continue; }
-        int is_summary = summary_kernel == NULL;
+        const int bf16 = ki == 0;
+        const sl_matmul_kernels *k = bf16 ? NULL : sl_matmul_kernels_named(kernels[ki]);
+        if (bf16 ? !sl_matmul_bf16_available() : !k) {
+            printf("{\"kernel\":\"%s\",\"skipped\":\"not available on this CPU/build\"}\n", kernels[ki]);
+            continue;
+        }
+        int is_summary = !bf16 && summary_kernel == NULL;
         if (is_summary) summary_kernel = k->name;
         for (int ti = 0; ti < 2; ti++) {
             int threads = only_threads ? only_threads : thread_counts[ti];
@@ -150,11 +160,22 @@ int main(int argc, char **argv) {
                 case_data d = {k, s, TRAIN_ROWS, inp, w, b, out, dout, dinp, dw, db};
                 timing f = best_time(run_forward, &d, budget);
                 timing bw = best_time(run_backward, &d, budget);
+                double tf = f.wall, tb = bw.wall;
+                double fl = 2.0 * TRAIN_ROWS * s->C * s->OC;
+                if (bf16) { /* training shapes only: decode runs the fp32 dot path */
+                    printf("{\"kernel\":\"%s\",\"threads\":%d,\"shape\":\"%s\",\"N\":%d,\"C\":%d,\"OC\":%d,"
+                           "\"fwd_ms\":%.3f,\"fwd_gflops\":%.1f,\"bwd_ms\":%.3f,\"bwd_gflops\":%.1f,"
+                           "\"fwd_cpu_gflops\":%.1f,\"bwd_cpu_gflops\":%.1f}\n",
+                           kernels[ki], threads, s->name, TRAIN_ROWS, s->C, s->OC, tf * 1e3, fl / tf / 1e9, tb * 1e3,
+                           2 * fl / tb / 1e9, fl / f.cpu / 1e9, 2 * fl / bw.cpu / 1e9);
+                    fflush(stdout);
+                    if (ti < 2) bf16_step_ms[ti] += s->per_step * (tf + tb) * 1e3;
+                    continue;
+                }
                 case_data d1 = d;
                 d1.N = 1;
                 timing f1 = best_time(run_forward, &d1, budget / 4);
-                double tf = f.wall, tb = bw.wall, t1 = f1.wall;
-                double fl = 2.0 * TRAIN_ROWS * s->C * s->OC;
+                double t1 = f1.wall;
                 printf("{\"kernel\":\"%s\",\"threads\":%d,\"shape\":\"%s\",\"N\":%d,\"C\":%d,\"OC\":%d,"
                        "\"fwd_ms\":%.3f,\"fwd_gflops\":%.1f,\"bwd_ms\":%.3f,\"bwd_gflops\":%.1f,"
                        "\"fwd_cpu_gflops\":%.1f,\"bwd_cpu_gflops\":%.1f,"
@@ -193,12 +214,14 @@ int main(int argc, char **argv) {
            "\"train_step_gflops_1t\":%.1f,\"train_step_gflops_2t\":%.1f,"
            "\"train_step_cpu_gflops_1t\":%.1f,\"train_step_cpu_gflops_2t\":%.1f,"
            "\"matmul_only_tokens_per_s_2t\":%.0f,\"decode_token_matmul_us_1t\":%.1f,"
-           "\"decode_token_matmul_us_2t\":%.1f,\"reference_fwd_gflops\":%.2f}\n",
+           "\"decode_token_matmul_us_2t\":%.1f,\"bf16_train_step_matmul_ms_1t\":%.2f,"
+           "\"bf16_train_step_matmul_ms_2t\":%.2f,\"reference_fwd_gflops\":%.2f}\n",
            summary_kernel ? summary_kernel : "none", peak1, load, step_ms[0], step_ms[1],
            step_ms[0] > 0 ? step_flops / step_ms[0] / 1e6 : 0, step_ms[1] > 0 ? step_flops / step_ms[1] / 1e6 : 0,
            step_cpu_ms[0] > 0 ? step_flops / step_cpu_ms[0] / 1e6 : 0,
            step_cpu_ms[1] > 0 ? step_flops / step_cpu_ms[1] / 1e6 : 0,
-           step_ms[1] > 0 ? TRAIN_ROWS / (step_ms[1] / 1e3) : 0, decode_us[0], decode_us[1], ref_gflops);
+           step_ms[1] > 0 ? TRAIN_ROWS / (step_ms[1] / 1e3) : 0, decode_us[0], decode_us[1], bf16_step_ms[0],
+           bf16_step_ms[1], ref_gflops);
     free(inp); free(w); free(b); free(dout); free(out); free(dinp); free(dw); free(db);
     sl_set_threads(1);
     return 0;
