@@ -58,6 +58,7 @@ export class AttentionInspector {
 
   setPalette(p: Palette): void {
     this.palette = p;
+    this.buildGrid(); // the thumbnails are images in the old theme's colours
     this.render();
   }
 

@@ -169,7 +169,7 @@ export async function openWorkbench(browser, server, { viewport = { width: 1280,
 }
 
 /**
- * Opens the command palette (F1), types the command's title and runs it with Enter. The palette does
+ * Opens the command palette (F1), types the command's title and runs that command. The palette does
  * not refresh its list when an extension's commands register while it is open (right after start-up),
  * so it is closed and reopened until the command shows up.
  */
@@ -187,11 +187,13 @@ export async function runCommand(page, title, { timeout = 30_000 } = {}) {
     if (Date.now() > deadline) throw new Error(`command "${title}" is not in the command palette`);
     await sleep(500);
   }
-  // Enter runs the first row; make sure that is the command asked for, not a neighbour.
-  const first = page.locator('.quick-input-widget .monaco-list-row').first();
-  const label = (await first.getAttribute('aria-label')) ?? '';
-  if (!label.toLowerCase().startsWith(title.toLowerCase())) throw new Error(`first palette row is "${label}", not "${title}"`);
-  await page.keyboard.press('Enter');
+  // The palette sorts by fuzzy score, so the command asked for is not always the first row: pick the
+  // row whose label is exactly the title (aria-label may append the keybinding after a comma).
+  const rows = page.locator('.quick-input-widget .monaco-list-row');
+  const labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+  const index = labels.findIndex((l) => l === title || l.startsWith(`${title},`) || l.startsWith(`${title} `));
+  if (index < 0) throw new Error(`no palette row is exactly "${title}" (rows: ${labels.join(' | ')})`);
+  await rows.nth(index).click();
   await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
 }
 
