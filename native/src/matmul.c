@@ -24,9 +24,9 @@
 #include <string.h>
 
 enum {
-    KC = 256,                  /* depth of one K block: an A strip of mr x KC sits in L1 */
+    KC = 512,                  /* K block: an A strip of 6 x 512 (12 KB) sits in L1; fewer, longer regions */
     STRIPS_PER_TASK_MAX = 8,   /* rows of one task: 8 strips reuse each block of packed B 8 times */
-    COLS_PER_TASK_MAX = 256,   /* columns of one task: a KC x 256 block of packed B is 256 KB (L2) */
+    COLS_PER_TASK_MAX = 256,   /* columns of one task: a KC x 256 block of packed B is 512 KB (half of L2) */
 };
 /* Don't wake another thread for less than this many multiply-adds (~10 us on one core). */
 static double min_fmas_per_thread = 1 << 20;

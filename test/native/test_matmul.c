@@ -272,14 +272,16 @@ int main(void) {
                     }
                 free_problem(&p);
             }
-    /* Column blocks of B beyond one L2 block, K tails. */
+    /* Several K blocks with a tail in each product (forward K = 1030, dinp K = 1100, dweight
+     * K = 1100), column blocks beyond one task. */
     {
-        problem p = make_problem(300, 1030, 70);
+        problem p = make_problem(300, 1030, 70), q = make_problem(1100, 40, 1100);
+        CHECK_OK(sl_set_threads(2));
         for (int s = 0; s < n_sets; s++) {
-            CHECK_OK(sl_set_threads(2));
             check_problem(sets[s], &p, 2, 1, 7);
+            check_problem(sets[s], &q, 2, 0, 7);
         }
-        free_problem(&p);
+        free_problem(&p), free_problem(&q);
     }
 
     if (sl_matmul_bf16_available()) {
@@ -290,6 +292,8 @@ int main(void) {
                 for (int c = 0; c < 4; c++)
                     for (int o = 0; o < 3; o++) check_bf16(bn[a], bc[c], bo[o], threads);
             check_bf16(600, 256, 300, threads);
+            check_bf16(1100, 256, 70, threads); /* dweight over 550 pair slots: two K blocks */
+            check_bf16(40, 1100, 70, threads);  /* forward over 550 pair slots */
         }
     } else {
         printf("skipped: bf16 matmuls (no AVX512-BF16 on this CPU/build)\n");
