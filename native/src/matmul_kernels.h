@@ -84,8 +84,8 @@ float *sl_matmul_scratch(int which, size_t n);
  * tiny shapes are split across the pool. */
 void sl_matmul_set_min_work_per_thread(double fmas);
 
-/* The products themselves, with an explicit kernel set (the public functions pass the active one;
- * tests pass each available set). Same contracts as matmul.h. */
+/* The products themselves, with an explicit fp32 kernel set (k_per_slot == 1; the public
+ * functions pass the active one, tests each available one). Same contracts as matmul.h. */
 void sl_matmul_forward_with(const sl_matmul_kernels *k, float *out, const float *inp,
                             const float *weight, const float *bias, int N, int C, int OC);
 void sl_matmul_backward_with(const sl_matmul_kernels *k, float *dinp, float *dweight, float *dbias,

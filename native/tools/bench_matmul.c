@@ -10,9 +10,10 @@
  * token, and the machine's measured FMA peak as the anchor for "fast" (same run).
  *
  * Figures are best-of-runs wall time. These machines are shared: *_cpu_gflops divide by the
- * process CPU time per thread instead (what the work would take with the cores to itself;
- * spinning and imbalance still count), and the summary prints the load average, so a busy
- * machine is visible in the numbers rather than mistaken for slow kernels. */
+ * process CPU time per thread instead (roughly what the work would take with the cores to itself;
+ * spinning and imbalance still count, but with 2+ threads it overstates when a descheduled
+ * worker's share was run by the caller), and the summary prints the load average and a same-run
+ * FMA peak, so a busy machine is visible in the numbers rather than mistaken for slow kernels. */
 #include "seedling.h"
 #include "matmul.h"
 #include "matmul_kernels.h"
