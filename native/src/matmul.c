@@ -6,10 +6,10 @@
  *   dinp    += dout @ W           M=N_rows K=OC N=C    A row-major, B = W as stored
  *   dweight += dout^T @ inp       M=OC     K=N_rows N=C  A = dout read down its columns
  * B is packed once per call (shared by all threads) into panels of nr columns, k-major, so the
- * tile kernel reads it with aligned, contiguous loads; A row strips are read in place when they
- * are rows of a row-major matrix, and packed per block of strips otherwise (dweight), so every
- * read of A is contiguous. Threads split the rows of C; each walks K in blocks of KC and the
- * columns in blocks that keep the B block in L2 while its A strips stream through L1.
+ * tile kernel reads it with aligned, contiguous loads. A's strips of mr rows are read in place
+ * when they are rows of a row-major matrix, and packed (per K block, by all threads) otherwise.
+ * K is walked in blocks of KC; see "the blocked GEMM" below for how threads share a block.
+ * The same driver runs the bf16 tiles over 32-bit slots holding bf16 pairs (matmul_bf16.c).
  *
  * Small batches (inference: one token per decode step, a prompt of a few tokens) skip the packing
  * and run the kernels' rows_dot, which streams each weight row once per group of input rows. */
