@@ -27,12 +27,18 @@ export function parseRequestLine(line: string): CompletionRequestLine {
   return out;
 }
 
-/** Serve requests from input until it ends; returns the number of lines answered. */
+/**
+ * Serve requests from input until it ends; returns the number of lines answered. Each answer is
+ * written as soon as it and every answer before it are ready, so a client that sends one request
+ * and waits for its answer (an editor, a benchmark) is served at once.
+ */
 export async function serveJsonLines(input: Readable, output: Writable,
   complete: (request: CompletionRequestLine) => Promise<Record<string, unknown>>, maxInFlight = 4): Promise<number> {
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
-  const queue: Promise<string>[] = [];
+  const pending: { text?: string }[] = [];  // in input order; text set when answered
+  let inFlight = 0;
   let answered = 0;
+  let wake: (() => void) | undefined;
   const answer = async (line: string): Promise<string> => {
     try {
       return JSON.stringify(await complete(parseRequestLine(line)));
@@ -40,15 +46,27 @@ export async function serveJsonLines(input: Readable, output: Writable,
       return JSON.stringify({ error: (err as Error).message });
     }
   };
-  const flushOne = async () => {
-    output.write(`${await queue.shift()!}\n`);
-    answered++;
+  const flush = () => {
+    while (pending.length > 0 && pending[0].text !== undefined) {
+      output.write(`${pending.shift()!.text}\n`);
+      answered++;
+    }
   };
+  const slotFreed = () => new Promise<void>((resolve) => { wake = resolve; });
   for await (const line of lines) {
     if (line.trim() === '') continue;
-    queue.push(answer(line));
-    if (queue.length >= maxInFlight) await flushOne();
+    while (inFlight >= maxInFlight) await slotFreed();
+    const slot: { text?: string } = {};
+    pending.push(slot);
+    inFlight++;
+    void answer(line).then((text) => {
+      slot.text = text;
+      inFlight--;
+      flush();
+      wake?.();
+      wake = undefined;
+    });
   }
-  while (queue.length) await flushOne();
+  while (inFlight > 0) await slotFreed();
   return answered;
 }

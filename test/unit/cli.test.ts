@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import * as readline from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { UsageError, helpText, numberOption, parseCommand } from '../../extension/cli/args';
@@ -110,6 +111,20 @@ test('JSON lines: answers come out in input order even when the engine answers o
   const answers = text.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(answers.map((a) => a.completion ?? 'error'), ['p0', 'p1', 'p2', 'error', 'p3', 'p4', 'p5', 'p6', 'p7']);
   assert.match(answers[3].error, /"prefix" must be a string/);
+});
+
+test('JSON lines: a client that waits for each answer is answered before it sends the next line', async () => {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  const lines = readline.createInterface({ input: output })[Symbol.asyncIterator]();
+  const served = serveJsonLines(input, output, async (r) => ({ completion: r.prefix.toUpperCase() }), 4);
+  for (const word of ['one', 'two', 'three']) {
+    input.write(`${JSON.stringify({ prefix: word })}\n`);
+    const next = await Promise.race([lines.next(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer')), 2000))]);
+    assert.deepEqual(JSON.parse(next.value as string), { completion: word.toUpperCase() });
+  }
+  input.end();
+  assert.equal(await served, 3);
 });
 
 test('JSON lines: request validation', () => {
