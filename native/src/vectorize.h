@@ -27,6 +27,8 @@
  * (Cody-Waite), a degree-6 Taylor polynomial on |r| <= ln2/2, then scale by 2^n built in the
  * exponent bits. */
 static inline float sl_exp_approx(float x) {
+    /* NaN must stay NaN (a diverged step is detected by its loss); converting it to int is UB. */
+    if (x != x) return x;
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;
     const float shifter = 12582912.0f; /* 1.5 * 2^23 */
@@ -40,7 +42,7 @@ static inline float sl_exp_approx(float x) {
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
+    uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;
