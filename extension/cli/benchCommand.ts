@@ -28,6 +28,7 @@ export const benchSpec: CommandSpec = {
     threads: { type: 'string', short: 't', valueName: 'N', description: 'engine threads (default 2)' },
     source: { type: 'string', valueName: 'FILE', description: 'file whose lines are typed (default: a sample-workspace file)' },
     'max-tokens': { type: 'string', valueName: 'N', description: 'generation budget per request (default 32)' },
+    'single-line': { type: 'boolean', description: 'stop each completion at the end of the line (the editor\'s single-line mode)' },
     help: { type: 'boolean', short: 'h', description: 'show this help' },
   },
   positionals: { min: 1, max: Infinity },
@@ -55,7 +56,8 @@ async function benchLatency(parsed: Parsed, ctx: CliContext): Promise<number> {
   const threads = numberOption(v, 'threads', 'bench', { min: 1, max: 256, integer: true }) ?? 2;
   const maxTokens = numberOption(v, 'max-tokens', 'bench', { min: 1, max: 1024, integer: true }) ?? 32;
   const sourcePath = stringOption(v, 'source') ?? defaultSource(ctx.installRoot);
-  const requests = typingRequests(readFileSync(sourcePath, 'utf8'), count + 1);
+  const stopStrings = v['single-line'] ? ['\n'] : undefined;
+  const requests = typingRequests(readFileSync(sourcePath, 'utf8'), count + 1).map((r) => ({ ...r, stop: stopStrings }));
 
   const cli = path.join(ctx.installRoot, 'dist', 'cli.js');
   const child = spawn(process.execPath, [cli, 'complete', '--stdin', '--model', model, '--threads', String(threads),
@@ -93,7 +95,7 @@ async function benchLatency(parsed: Parsed, ctx: CliContext): Promise<number> {
   engineMs.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 100) / 100;
   ctx.stdout.write(`${JSON.stringify({
-    benchmark: 'completion-latency', path: 'seedling complete --stdin', model: path.basename(model), threads, maxTokens,
+    benchmark: 'completion-latency', path: 'seedling complete --stdin', model: path.basename(model), threads, maxTokens, singleLine: Boolean(stopStrings),
     requests: ms.length, p50Ms: round(percentile(ms, 50)), p95Ms: round(percentile(ms, 95)), maxMs: round(ms[ms.length - 1]),
     meanMs: round(ms.reduce((a, b) => a + b, 0) / ms.length), firstMs: round(first),
     engineP50Ms: round(percentile(engineMs, 50)), engineP95Ms: round(percentile(engineMs, 95)),

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { collectCorpus, describeCorpus } from '../corpus';
-import type { PresetName, TrainParams, TrainResult } from '../engine/protocol';
+import type { EngineClient } from '../engine/engineClient';
+import type { CheckpointEvent, PresetName, TrainParams, TrainProgress, TrainResult } from '../engine/protocol';
 import {
   UsageError, choiceOption, numberOption, requireString, stringOption, type CommandSpec, type Parsed,
 } from './args';
@@ -72,6 +73,36 @@ export function trainParamsFrom(parsed: Parsed, installRoot: string): Omit<Train
   };
 }
 
+/**
+ * Run one training request with progress, checkpoint samples and engine log lines on stderr; the
+ * first Ctrl+C cancels (the engine saves first). The caller owns (and disposes) the engine.
+ */
+export async function trainWithProgress(ctx: CliContext, engine: EngineClient, params: Omit<TrainParams, 'files'>,
+  files: string[]): Promise<TrainResult> {
+  const reporter = new ProgressReporter(ctx.stderr);
+  const onInterrupt = () => reporter.line('stopping: finishing the current step and saving the checkpoint (Ctrl+C again to quit now)');
+  ctx.interrupt.addEventListener('abort', onInterrupt, { once: true });
+  try {
+    return await engine.request('train', { ...params, files }, {
+      signal: ctx.interrupt,
+      onEvent: (e) => {
+        if (e.event === 'trainProgress') reporter.progress(e.data as TrainProgress);
+        else if (e.event === 'checkpoint') {
+          const c = e.data as CheckpointEvent;
+          reporter.line(`checkpoint at step ${c.step}${c.valLoss !== undefined ? ` (val ${c.valLoss.toFixed(4)})` : ''}`);
+          for (const s of c.samples) reporter.line(`  ${JSON.stringify(s.prompt)} -> ${JSON.stringify(s.completion)}`);
+        } else if (e.event === 'log') {
+          const l = e.data as { level: string; message: string };
+          reporter.line(l.level === 'info' ? l.message : `${l.level}: ${l.message}`);
+        }
+      },
+    });
+  } finally {
+    reporter.finish();
+    ctx.interrupt.removeEventListener('abort', onInterrupt);
+  }
+}
+
 export async function trainCommand(parsed: Parsed, ctx: CliContext): Promise<number> {
   const params = trainParamsFrom(parsed, ctx.installRoot);
   const dirs = parsed.positionals.map((d) => path.resolve(d));
@@ -85,29 +116,11 @@ export async function trainCommand(parsed: Parsed, ctx: CliContext): Promise<num
   await mkdir(path.dirname(params.checkpointPath), { recursive: true });
 
   const engine = ctx.startEngine(params.threads);
-  const reporter = new ProgressReporter(ctx.stderr);
-  const onInterrupt = () => reporter.line('stopping: finishing the current step and saving the checkpoint (Ctrl+C again to quit now)');
-  ctx.interrupt.addEventListener('abort', onInterrupt, { once: true });
   const started = Date.now();
   let result: TrainResult;
   try {
-    result = await engine.request('train', { ...params, files: corpus.files }, {
-      signal: ctx.interrupt,
-      onEvent: (e) => {
-        if (e.event === 'trainProgress') reporter.progress(e.data as import('../engine/protocol').TrainProgress);
-        else if (e.event === 'checkpoint') {
-          const c = e.data as import('../engine/protocol').CheckpointEvent;
-          reporter.line(`checkpoint at step ${c.step}${c.valLoss !== undefined ? ` (val ${c.valLoss.toFixed(4)})` : ''}`);
-          for (const s of c.samples) reporter.line(`  ${JSON.stringify(s.prompt)} -> ${JSON.stringify(s.completion)}`);
-        } else if (e.event === 'log') {
-          const l = e.data as { level: string; message: string };
-          reporter.line(l.level === 'info' ? l.message : `${l.level}: ${l.message}`);
-        }
-      },
-    });
+    result = await trainWithProgress(ctx, engine, params, corpus.files);
   } finally {
-    reporter.finish();
-    ctx.interrupt.removeEventListener('abort', onInterrupt);
     await engine.dispose();
   }
   if (parsed.values.json) ctx.stdout.write(`${JSON.stringify(result)}\n`);
