@@ -35,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): SeedlingApi {
   // Per-workspace storage; with no folder open, the global storage (training then says "open a folder").
   const paths = storagePaths((context.storageUri ?? context.globalStorageUri).fsPath);
   const engine = new EngineClient({ extensionPath: context.extensionPath, log: (level, message) => log.write(level, `engine: ${message}`) });
-  const model = new ModelHost(engine, paths.checkpoint, log);
+  const model = new ModelHost(engine, paths.checkpoint, log, () => config.current.threads || undefined);
   const training = new TrainingController({ engine, model, config, log, paths, collectCorpus, extensionPath: context.extensionPath });
   const services: SeedlingServices = { context, engine, training, model, config, log, paths };
 

@@ -32,6 +32,8 @@ export class ModelHost implements vscode.Disposable {
     private readonly engine: Engine,
     private readonly checkpointPath: string,
     private readonly log: Log,
+    /** Engine threads for serving (seedling.threads; undefined = the engine's choice). */
+    private readonly threads: () => number | undefined = () => undefined,
   ) {}
 
   get current(): LoadedModel | undefined {
@@ -59,7 +61,7 @@ export class ModelHost implements vscode.Disposable {
         const started = Date.now();
         let result: LoadModelResult;
         try {
-          result = await this.engine.request('loadModel', { path });
+          result = await this.engine.request('loadModel', { path, threads: this.threads() });
         } catch (err) {
           this.log.warn(`Could not load the model ${path}: ${describeError(err)}`);
           return undefined;
@@ -75,6 +77,19 @@ export class ModelHost implements vscode.Disposable {
       if (this.loading === attempt) this.loading = undefined;
     });
     return attempt;
+  }
+
+  /**
+   * Training wrote a better checkpoint, and the engine already serves it (it adopts its own
+   * checkpoints). Record it and tell listeners (cached answers are stale) without a second load;
+   * only when nothing was loaded yet do we ask for it, to learn its configuration.
+   */
+  adopt(path: string, step: number): Promise<LoadedModel | undefined> {
+    if (!this.loaded || this.loading) return this.load(path, step);
+    this.generation++;
+    this.loaded = { ...this.loaded, path, step, loadedAt: Date.now() };
+    this.changed.fire(this.loaded);
+    return Promise.resolve(this.loaded);
   }
 
   /** The engine restarted: its memory is gone, so the next completion reloads from disk. */

@@ -12,7 +12,7 @@ import type { ModelHost } from '../modelHost';
 import { CompletionCache } from './cache';
 import { isCompletableScheme, isLanguageEnabled } from './enablement';
 import { isSingleLineMode, postprocess } from './postprocess';
-import { fitPrompt, promptCharBudget, type Prompt } from './promptBuilder';
+import { CharsPerToken, fitPromptSticky, promptCharBudget, type Prompt } from './promptBuilder';
 import { LatestRequestGate, anySignal, runWithDeadline, sleep } from './requestGate';
 
 export type CompletionSource = 'cache' | 'typing' | 'engine';
@@ -24,6 +24,9 @@ export interface CompletionAnswer {
   ms: number;
   /** Engine-reported generation time, when the engine was asked. */
   engineMs?: number;
+  /** Prompt tokens, and how many of them the engine's KV cache already held. */
+  promptTokens?: number;
+  reusedTokens?: number;
   prompt: Prompt;
 }
 
@@ -36,6 +39,9 @@ export interface CompleteOptions {
 export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
   private readonly cache = new CompletionCache();
   private readonly gate = new LatestRequestGate();
+  /** Per document: where the last prompt's prefix started (kept while typing, for the engine's KV cache). */
+  private readonly windowStarts = new Map<string, number>();
+  private readonly charsPerToken = new CharsPerToken();
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
@@ -49,7 +55,11 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
       model.onDidChange(() => {
         this.cache.clear();
         this.gate.abortAll();
+        // The engine's KV cache is gone and the tokenizer may differ: relearn both from the next answer.
+        this.windowStarts.clear();
+        this.charsPerToken.reset();
       }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.windowStarts.delete(d.uri.toString())),
       config.onDidChange((change) => {
         if (change.affects('completion')) this.cache.clear();
       }),
@@ -96,9 +106,12 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
     const model = this.model.current ?? (await this.model.ensureLoaded());
     if (!model || options.signal?.aborted) return undefined;
     const settings = this.config.current.completion;
-    const budget = promptCharBudget(model.config.contextLength, settings.maxTokens);
-    const prompt = readPrompt(document, position, budget);
-    const cacheRequest = { documentKey: document.uri.toString(), offset: document.offsetAt(position), ...prompt };
+    const budget = promptCharBudget(model.config.contextLength, settings.maxTokens, this.charsPerToken.value);
+    const documentKey = document.uri.toString();
+    const sticky = readPrompt(document, position, budget, this.windowStarts.get(documentKey));
+    this.windowStarts.set(documentKey, sticky.start);
+    const prompt = sticky.prompt;
+    const cacheRequest = { documentKey, offset: document.offsetAt(position), ...prompt };
 
     const started = performance.now();
     const hit = this.cache.lookup(cacheRequest);
@@ -130,11 +143,13 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
         return undefined;
       }
       if (this.model.current !== model) return undefined; // answered by a model that has since been replaced
+      const { promptTokens } = outcome.value;
+      this.charsPerToken.observe(prompt.prefix.length + prompt.suffix.length, promptTokens, promptTokens >= model.config.contextLength - settings.maxTokens - 1);
       const text = postprocess(outcome.value.completion, prompt);
       this.cache.store(cacheRequest, text);
       const ms = performance.now() - afterDebounce;
-      this.log.debug(`completion ${ms.toFixed(1)} ms (engine ${outcome.value.ms.toFixed(1)} ms, ${outcome.value.promptTokens} prompt tokens, ${outcome.value.reusedTokens} reused): ${JSON.stringify(text.slice(0, 80))}`);
-      return { text, source: 'engine', ms, engineMs: outcome.value.ms, prompt };
+      this.log.debug(`completion ${ms.toFixed(1)} ms (engine ${outcome.value.ms.toFixed(1)} ms, ${promptTokens} prompt tokens, ${outcome.value.reusedTokens} reused): ${JSON.stringify(text.slice(0, 80))}`);
+      return { text, source: 'engine', ms, engineMs: outcome.value.ms, promptTokens, reusedTokens: outcome.value.reusedTokens, prompt };
     } catch (err) {
       if (!linked.signal.aborted) this.log.warn(`Completion failed: ${describeError(err)}`);
       return undefined;
@@ -149,12 +164,11 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
   }
 }
 
-/** Reads just the text the model can use: `budget` characters each side of the cursor, then fits it. */
-function readPrompt(document: vscode.TextDocument, position: vscode.Position, budget: number): Prompt {
+/** Reads just the text the model can use (`budget` characters each side of the cursor), then fits it. */
+function readPrompt(document: vscode.TextDocument, position: vscode.Position, budget: number, previousStart: number | undefined) {
   const offset = document.offsetAt(position);
-  const start = document.positionAt(Math.max(0, offset - budget));
-  const end = document.positionAt(offset + budget);
-  const before = document.getText(new vscode.Range(start, position));
-  const after = document.getText(new vscode.Range(position, end));
-  return fitPrompt(before, after, budget);
+  const beforeStart = Math.max(0, offset - budget);
+  const before = document.getText(new vscode.Range(document.positionAt(beforeStart), position));
+  const after = document.getText(new vscode.Range(position, document.positionAt(offset + budget)));
+  return fitPromptSticky(before, beforeStart, after, budget, previousStart);
 }

@@ -112,7 +112,7 @@ export function cutRepeatedLines(text: string, prompt: Prompt): string {
 /** A unit of up to 12 characters, four times in a row, spanning at least this much, is a stutter, not code. */
 const STUTTER_MIN_SPAN = 8;
 /** Repetition of these is normal: indentation, rulers ("-----", "====="), numbers ("1000000"). */
-const LEGIT_REPEAT = /^[\s\-=*#/_.~+0-9]+$/;
+const LEGIT_REPEAT = /^[\s\-=*#/_~+0-9]+$/;
 
 /** Cuts the repeats of the first stutter (",,,,,,,,", ", this.y, this.y, this.y, this.y") — a small model's loop inside a line. */
 export function cutStutter(text: string): string {

@@ -80,3 +80,80 @@ export function cursorLine(prompt: Prompt): CursorLine {
     lineSuffix: end === -1 ? prompt.suffix : prompt.suffix.slice(0, end),
   };
 }
+
+/** Share of the prefix budget left free when a new window start is chosen: typing fills it before the start moves. */
+const WINDOW_HEADROOM = 0.25;
+
+export interface StickyPrompt {
+  prompt: Prompt;
+  /** Document offset where the prefix starts; pass it back as `previousStart` on the next request. */
+  start: number;
+}
+
+/**
+ * Like fitPrompt, but keeps the prefix starting at the same document offset from one keystroke to the
+ * next. The engine reuses its KV cache for the longest common token prefix of consecutive prompts, and
+ * the prompt begins with our prefix: a window that slid with every character would invalidate all of
+ * it, a fixed start keeps all but the last few tokens. When typing outgrows the budget the start jumps
+ * forward (to a line start), leaving WINDOW_HEADROOM of room, so that happens rarely.
+ *
+ * `before` is the document text ending at the cursor and starting at offset `beforeStart`.
+ */
+export function fitPromptSticky(
+  before: string,
+  beforeStart: number,
+  after: string,
+  budget: number,
+  previousStart: number | undefined,
+  suffixShare = DEFAULT_SUFFIX_SHARE,
+): StickyPrompt {
+  budget = Math.max(0, Math.floor(budget));
+  const cursor = beforeStart + before.length;
+  const suffixBudget = Math.max(Math.floor(budget * suffixShare), budget - before.length);
+  const suffix = takeHead(after, suffixBudget);
+  const prefixBudget = budget - suffix.length;
+
+  let start: number;
+  if (beforeStart === 0 && before.length <= prefixBudget) start = 0; // the whole top of the file fits
+  else if (previousStart !== undefined && previousStart >= beforeStart && previousStart <= cursor && cursor - previousStart <= prefixBudget) start = previousStart;
+  else {
+    start = Math.max(beforeStart, cursor - Math.floor(prefixBudget * (1 - WINDOW_HEADROOM)));
+    let i = start - beforeStart;
+    if (i > 0 && before[i - 1] !== '\n') {
+      const nl = before.indexOf('\n', i);
+      if (nl !== -1) i = nl + 1;
+    }
+    start = beforeStart + i;
+  }
+  return { prompt: { prefix: before.slice(start - beforeStart), suffix }, start };
+}
+
+/**
+ * Characters per token of the loaded model's tokenizer, learned from the engine's answers (prompt
+ * characters / prompt tokens), so the character budget matches the model context: a tokenizer trained
+ * on a small workspace may give 1.5, a good code tokenizer 3.5. A prompt the engine had to cut tells us
+ * the estimate was too high.
+ */
+export class CharsPerToken {
+  private estimate = DEFAULT_CHARS_PER_TOKEN;
+
+  get value(): number {
+    return this.estimate;
+  }
+
+  observe(promptChars: number, promptTokens: number, truncated: boolean): void {
+    if (truncated) {
+      this.estimate = Math.max(1, this.estimate * 0.8);
+      return;
+    }
+    if (promptTokens < 32) return; // too short to say much
+    const ratio = promptChars / promptTokens;
+    // Err low (a prompt that fits beats a longer one that is cut): take the new figure at once when
+    // it is lower, slowly when it is higher.
+    this.estimate = Math.min(6, Math.max(1, ratio < this.estimate ? ratio : this.estimate * 0.8 + ratio * 0.2));
+  }
+
+  reset(): void {
+    this.estimate = DEFAULT_CHARS_PER_TOKEN;
+  }
+}

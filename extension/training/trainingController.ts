@@ -271,6 +271,7 @@ export class TrainingController implements vscode.Disposable {
     run.phase = run.phase === 'stopping' ? 'stopping' : 'training';
     this.stateChanged.fire();
     let reported = 0;
+    let firstCheckpointSeen = false;
     const onEvent = (event: EngineEvent) => {
       if (event.event === 'trainProgress') {
         const p = event.data as TrainProgress;
@@ -286,8 +287,10 @@ export class TrainingController implements vscode.Disposable {
         const c = event.data as import('../engine/protocol').CheckpointEvent;
         state.lastCheckpointStep = c.step;
         void this.runState.write(state);
-        // Completions move to the new checkpoint while training continues.
-        void this.deps.model.load(c.path, c.step);
+        // Completions move to the new checkpoint while training continues. The first one of a run is
+        // loaded in full (the run may have changed the preset); later ones the engine already serves.
+        void (firstCheckpointSeen ? this.deps.model.adopt(c.path, c.step) : this.deps.model.load(c.path, c.step));
+        firstCheckpointSeen = true;
         this.emitter.fire({ type: 'checkpoint', runId: run.runId, checkpoint: c });
       } else if (event.event === 'log') {
         const l = event.data as { level: 'info' | 'warn' | 'error'; message: string };

@@ -145,35 +145,9 @@ describe('Seedling in VS Code', function () {
   });
 
   it('measures latency over typing-like requests (reported, not asserted)', async () => {
-    const doc = await vscode.workspace.openTextDocument({ language: 'javascript', content: (await fs.readFile(path.join(workspaceRoot, 'src/shapes.js'), 'utf8')) + '\n' });
-    const editor = await vscode.window.showTextDocument(doc);
-    const typed = 'function totalArea2(shapes) {\n  let total = 0;\n  for (const shape of shapes) {\n';
-    const ms: number[] = [];
-    const engineMs: number[] = [];
-    const sources: Record<string, number> = {};
-    let position = doc.positionAt(doc.getText().length);
-    for (const ch of typed.slice(0, 60)) {
-      await editor.edit((b) => b.insert(position, ch), { undoStopBefore: false, undoStopAfter: false });
-      position = doc.positionAt(doc.offsetAt(position) + ch.length);
-      const answer = await api.complete(doc, position, {});
-      if (!answer) continue;
-      sources[answer.source] = (sources[answer.source] ?? 0) + 1;
-      ms.push(answer.ms);
-      if (answer.engineMs !== undefined) engineMs.push(answer.engineMs);
-    }
-    assert.ok(ms.length >= 40, `at least 40 of 60 requests answered (got ${ms.length})`);
-    metrics.latency = {
-      preset: vscode.workspace.getConfiguration('seedling').get('model.preset'),
-      threads: vscode.workspace.getConfiguration('seedling').get('threads'),
-      requests: ms.length,
-      sources,
-      p50Ms: Number(percentile(ms, 50).toFixed(2)),
-      p95Ms: Number(percentile(ms, 95).toFixed(2)),
-      engineP50Ms: Number(percentile(engineMs, 50).toFixed(2)),
-      engineP95Ms: Number(percentile(engineMs, 95).toFixed(2)),
-      note: 'ms = provider time after the debounce (cache hits included); engineMs = engine-reported generation time',
-    };
-
+    const { doc, editor, latency } = await measureTypingLatency();
+    assert.ok(latency.requests >= 40, `at least 40 of 60 requests answered (got ${latency.requests}; timeouts are logged)`);
+    metrics.latency = latency;
     // Typing the start of a suggestion is answered from the cache with the rest of it, no engine call.
     const candidates = positionsAfter(doc, ['  area() {\n    return ', '  perimeter() {\n    return ', 'const { distance, subtract } = ', 'class Circle {\n  ']);
     let probe: { at: vscode.Position; text: string } | undefined;
@@ -235,6 +209,22 @@ describe('Seedling in VS Code', function () {
     assert.ok(start && start.type === 'runStart' && start.resumed, 'the run says it resumed');
   });
 
+  it('after a restart, detects a run that VS Code interrupted and offers to resume it', async () => {
+    // What a VS Code exit mid-run leaves behind: run.json still says "running" beside a checkpoint.
+    const file = api.services.paths.runState;
+    const state = JSON.parse(await fs.readFile(file, 'utf8'));
+    assert.equal(state.status, 'finished');
+    await fs.writeFile(file, JSON.stringify({ ...state, status: 'running', lastCheckpointStep: 7 }));
+    const interrupted = () => api.services.training.interruptedRun;
+    assert.equal(interrupted(), undefined);
+    // Not awaited: it waits for the user's answer to "Resume it?" (the notification stays up).
+    void api.services.training.offerResumeOfInterruptedRun();
+    const changed = await waitFor(api.services.training.onDidChangeState, () => interrupted() !== undefined, 10_000, 'the interrupted run to be noticed');
+    assert.equal(changed, undefined);
+    assert.equal(interrupted()?.lastCheckpointStep, 7);
+    await fs.writeFile(file, JSON.stringify(state)); // leave it as it was
+  });
+
   it('stops a run when asked, and deletes the model', async () => {
     const firstProgress = waitFor(api.services.training.onEvent, (e) => e.type === 'progress', 120_000, 'training progress');
     const run = vscode.commands.executeCommand('seedling.train') as Thenable<TrainOutcome>;
@@ -251,7 +241,68 @@ describe('Seedling in VS Code', function () {
     const doc = (await openFixture('src/vector.js')).document;
     assert.equal(await api.complete(doc, new vscode.Position(3, 2), { explicit: true }), undefined, 'no completions without a model');
   });
+
+  it('measures latency with the model in SEEDLING_SUITE_LATENCY_MODEL (reported, not asserted)', async function () {
+    const model = process.env.SEEDLING_SUITE_LATENCY_MODEL;
+    if (!model) {
+      metrics.latencyExternalModel = 'skipped: SEEDLING_SUITE_LATENCY_MODEL not set';
+      this.skip();
+    }
+    const loaded = await api.services.model.load(model!);
+    assert.ok(loaded, `loaded ${model}`);
+    const { latency } = await measureTypingLatency();
+    metrics.latencyExternalModel = latency;
+    assert.ok(latency.requests > 0, 'the provider answered');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    api.services.model.unload();
+  });
 });
+
+/**
+ * Types 60 characters of new code at the end of a copy of shapes.js, one at a time, asking the provider
+ * after each (debounce as configured). `ms` is the provider's time after the debounce (cache hits
+ * included); `engineMs` is the engine's own generation time.
+ */
+async function measureTypingLatency() {
+  const doc = await vscode.workspace.openTextDocument({ language: 'javascript', content: (await fs.readFile(path.join(workspaceRoot, 'src/shapes.js'), 'utf8')) + '\n' });
+  const editor = await vscode.window.showTextDocument(doc);
+  const typed = 'function totalArea2(shapes) {\n  let total = 0;\n  for (const shape of shapes) {\n';
+  const ms: number[] = [];
+  const engineMs: number[] = [];
+  const sources: Record<string, number> = {};
+  let promptTokens = 0;
+  let reusedTokens = 0;
+  let position = doc.positionAt(doc.getText().length);
+  for (const ch of typed.slice(0, 60)) {
+    await editor.edit((b) => b.insert(position, ch), { undoStopBefore: false, undoStopAfter: false });
+    position = doc.positionAt(doc.offsetAt(position) + ch.length);
+    const answer = await api.complete(doc, position, {});
+    if (!answer) continue;
+    sources[answer.source] = (sources[answer.source] ?? 0) + 1;
+    ms.push(answer.ms);
+    if (answer.engineMs !== undefined) engineMs.push(answer.engineMs);
+    promptTokens += answer.promptTokens ?? 0;
+    reusedTokens += answer.reusedTokens ?? 0;
+  }
+  const settings = vscode.workspace.getConfiguration('seedling');
+  const latency = {
+    model: api.services.model.current?.path,
+    parameters: api.services.model.current?.parameters,
+    threads: api.services.config.current.threads,
+    debounceMs: settings.get('completion.debounceMs'),
+    requests: ms.length,
+    unanswered: typed.slice(0, 60).length - ms.length,
+    sources,
+    p50Ms: round2(percentile(ms, 50)),
+    p95Ms: round2(percentile(ms, 95)),
+    engineP50Ms: round2(percentile(engineMs, 50)),
+    engineP95Ms: round2(percentile(engineMs, 95)),
+    kvReusedShare: round2(promptTokens > 0 ? reusedTokens / promptTokens : 0),
+  };
+  return { doc, editor, latency };
+}
+
+const round2 = (x: number) => Number(x.toFixed(2));
 
 function isAlive(pid: number): boolean {
   try {

@@ -7,7 +7,9 @@
 // on a fresh copy of test/fixtures/suite-workspace. Exit code: 0 when every test passed.
 //
 // Env: SEEDLING_SUITE_NO_BUILD=1 (use dist/ as it is), SEEDLING_SUITE_PRESET (default tiny), SEEDLING_SUITE_STEPS (default 40),
-//      SEEDLING_SUITE_THREADS (default 2), SEEDLING_SUITE_TIMEOUT_S (default 900).
+//      SEEDLING_SUITE_THREADS (default 2), SEEDLING_SUITE_TIMEOUT_S (default 900),
+//      SEEDLING_SUITE_LATENCY_MODEL=<checkpoint> (also measure typing latency with that model, e.g. a
+//      `small` one made by `seedling train`; the extension host inherits this environment).
 import { spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -51,3 +51,53 @@ test('cursorLine splits the cursor line', () => {
   assert.deepEqual(cursorLine({ prefix: 'a\n  foo(', suffix: 'x);\nb' }), { linePrefix: '  foo(', lineSuffix: 'x);' });
   assert.deepEqual(cursorLine({ prefix: '', suffix: '' }), { linePrefix: '', lineSuffix: '' });
 });
+
+test('fitPromptSticky keeps the prefix start while typing, then jumps to a line start with headroom', async () => {
+  const { fitPromptSticky } = await import('../../extension/completion/promptBuilder');
+  const lines = Array.from({ length: 40 }, (_, i) => `const value${i} = compute(${i});`).join('\n') + '\n';
+  let doc = lines;
+  const budget = 200;
+  let first = fitPromptSticky(doc, 0, '', budget, undefined);
+  assert.ok(first.prompt.prefix.length <= budget);
+  assert.equal(doc[first.start - 1], '\n', 'starts at a line start');
+  assert.ok(first.prompt.prefix.length <= Math.ceil(budget * 0.75) + 1, 'leaves headroom for typing');
+  // Typing at the end keeps the start (so the engine can reuse its cache) ...
+  let start = first.start;
+  let jumps = 0;
+  for (const ch of 'function more() { return 1; }') {
+    doc += ch;
+    const next = fitPromptSticky(doc, 0, '', budget, start);
+    assert.ok(next.prompt.prefix.length <= budget);
+    assert.equal(next.prompt.prefix, doc.slice(next.start));
+    if (next.start !== start) jumps++;
+    start = next.start;
+  }
+  // ... and moves it only when the budget is outgrown: 30 characters of typing, 50 of headroom.
+  assert.equal(jumps, 0);
+  first = fitPromptSticky(doc + 'x'.repeat(60), 0, '', budget, start);
+  assert.notEqual(first.start, start);
+});
+
+test('fitPromptSticky: top of file fits whole; a far-away previous start is ignored; a window offset is honoured', async () => {
+  const { fitPromptSticky } = await import('../../extension/completion/promptBuilder');
+  assert.deepEqual(fitPromptSticky('ab\ncd', 0, '\nef', 100, 3), { prompt: { prefix: 'ab\ncd', suffix: '\nef' }, start: 0 });
+  const before = 'x\n'.repeat(200); // this window starts at document offset 1000
+  const r = fitPromptSticky(before, 1000, '', 100, 5);
+  assert.ok(r.start >= 1000 && r.prompt.prefix === before.slice(r.start - 1000));
+});
+
+test('CharsPerToken learns the tokenizer, errs low, and backs off after a cut', async () => {
+  const { CharsPerToken } = await import('../../extension/completion/promptBuilder');
+  const est = new CharsPerToken();
+  assert.equal(est.value, 3);
+  est.observe(150, 100, false); // 1.5 chars per token: adopted at once
+  assert.equal(est.value, 1.5);
+  est.observe(400, 100, false); // 4: approached slowly
+  assert.ok(est.value > 1.5 && est.value < 2.5);
+  const before = est.value;
+  est.observe(1000, 100, true);
+  assert.ok(est.value < before);
+  est.observe(10, 5, false); // too short to count
+  est.reset();
+  assert.equal(est.value, 3);
+});
