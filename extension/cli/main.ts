@@ -6,6 +6,7 @@ import { UsageError, helpText, parseCommand, type CommandSpec, type Parsed } fro
 import { benchCommand, benchSpec } from './benchCommand';
 import { EXIT_ERROR, EXIT_INTERRUPTED, defaultInstallRoot, makeEngine, type CliContext } from './cliContext';
 import { completeCommand, completeSpec } from './completeCommand';
+import { evalCommand, evalSpec } from './evalCommand';
 import { trainCommand, trainSpec } from './trainCommand';
 
 interface Command {
@@ -16,6 +17,7 @@ interface Command {
 export const COMMANDS: Record<string, Command> = {
   train: { spec: trainSpec, run: trainCommand },
   complete: { spec: completeSpec, run: completeCommand },
+  eval: { spec: evalSpec, run: evalCommand },
   bench: { spec: benchSpec, run: benchCommand },
 };
 

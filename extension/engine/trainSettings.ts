@@ -15,9 +15,11 @@ export interface PresetTraining {
   lrFinetune: number;
 }
 
+// Windows span the whole context: completion prompts fill it, and a learned position that no window
+// reached stays at its random initialisation.
 export const PRESET_TRAINING: Record<PresetName, PresetTraining> = {
   tiny: { batchSize: 8, seqLen: 128, lrScratch: 3e-3, lrFinetune: 1e-3 },
-  small: { batchSize: 4, seqLen: 256, lrScratch: 1e-3, lrFinetune: 3e-4 },
+  small: { batchSize: 4, seqLen: 512, lrScratch: 1e-3, lrFinetune: 3e-4 },
   medium: { batchSize: 4, seqLen: 512, lrScratch: 6e-4, lrFinetune: 2e-4 },
   large: { batchSize: 8, seqLen: 1024, lrScratch: 3e-4, lrFinetune: 1e-4 },
 };
