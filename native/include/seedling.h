@@ -302,6 +302,16 @@ SL_API sl_status sl_session_generate(sl_session *session, const sl_tokenizer *to
 SL_API sl_status sl_session_logits(sl_session *session, const int32_t *prompt, size_t n_prompt,
                                    float *out_logits);
 
+/* Teacher-forced scoring (for ranking candidate completions): out_logprobs[i] receives the natural
+ * log-probability of candidate[i] after the prompt and candidate[0..i). If out_next_logits is not
+ * NULL it receives the vocab_size logits after the whole candidate (e.g. to ask how likely the line
+ * ends there). model must be the session's model. Uses and updates the session's cache like
+ * sl_session_logits: one decode step per candidate token. An over-long prompt loses its oldest
+ * tokens so that prompt and candidate fit the context. */
+SL_API sl_status sl_session_score(sl_session *session, const sl_model *model, const int32_t *prompt,
+                                  size_t n_prompt, const int32_t *candidate, size_t n_candidate,
+                                  float *out_logprobs, float *out_next_logits);
+
 /* Build a fill-in-the-middle prompt: PREFIX prefix SUFFIX suffix MIDDLE (prefix-suffix-middle
  * order), keeping at most max_tokens tokens: the end of the prefix and the start of the suffix
  * are kept, the suffix receiving at most a quarter of the budget. *out_tokens: sl_free. */
