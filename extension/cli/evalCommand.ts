@@ -13,6 +13,8 @@ import { existsSync } from 'node:fs';
 import { collectCorpus, describeCorpus } from '../corpus';
 import { sampleTasks, splitFiles, type SourceFile } from '../eval/evalTasks';
 import { baselineSystems, formatReport, runEval, type EvalSystem } from '../eval/runEval';
+import { parseVariants } from '../eval/strategySpec';
+import type { CompletionStrategy } from '../engine/protocol';
 import { UsageError, numberOption, stringOption, type CommandSpec, type Parsed } from './args';
 import { EXIT_OK, type CliContext } from './cliContext';
 import { trainParamsFrom, trainWithProgress } from './trainCommand';
@@ -20,7 +22,7 @@ import { trainParamsFrom, trainWithProgress } from './trainCommand';
 export const evalSpec: CommandSpec = {
   name: 'eval',
   summary: 'Measure completion quality on held-out files, beside two non-neural baselines.',
-  usage: 'seedling eval DIR... [--model FILE | --minutes N | --steps N] [--preset P] [--base FILE | --from-scratch] [--tasks N] [--json]',
+  usage: 'seedling eval DIR... [--model FILE | --minutes N | --steps N] [--preset P] [--base FILE | --from-scratch] [--tasks N] [--variants LIST] [--json]',
   details: [
     'About 10% of the files (by a hash of their relative path) are held out. Unless --model is given, a model',
     'is trained on the other files first (fine-tuning the bundled base model unless --from-scratch). Then, at',
@@ -28,6 +30,9 @@ export const evalSpec: CommandSpec = {
     'before the cursor and everything after that line. Reported per system: exact match (trailing whitespace',
     'ignored), edit similarity (1 - Levenshtein / longer length), the share of the target right from its start,',
     'and latency p50/p95. Baselines: longest-match copy from the training files, and a character 12-gram model.',
+    'The model completes with the engine\'s default strategy; --variants scores named strategies instead, side by',
+    'side on the same model: words joined by "+": fim|prefix, heal, retrieve, rank, match<N> (e.g.',
+    '--variants fim,prefix+heal,prefix+heal+retrieve+rank). Retrieval and copying draw on the training files.',
   ].join('\n'),
   options: {
     model: { type: 'string', short: 'm', valueName: 'FILE', description: 'evaluate this checkpoint instead of training one' },
@@ -41,6 +46,7 @@ export const evalSpec: CommandSpec = {
     seed: { type: 'string', valueName: 'N', description: 'seed of the cursor positions (default 1)' },
     threads: { type: 'string', short: 't', valueName: 'N', description: 'CPU threads' },
     'max-tokens': { type: 'string', valueName: 'N', description: 'generation budget per completion (default 48)' },
+    variants: { type: 'string', valueName: 'LIST', description: 'completion strategies to compare (comma-separated)' },
     exclude: { type: 'string', multiple: true, valueName: 'GLOB', description: 'leave out matching paths (repeatable)' },
     json: { type: 'boolean', description: 'print the report as JSON on stdout' },
     help: { type: 'boolean', short: 'h', description: 'show this help' },
@@ -61,6 +67,13 @@ export async function evalCommand(parsed: Parsed, ctx: CliContext): Promise<numb
   const seed = numberOption(v, 'seed', 'eval', { min: 0, integer: true }) ?? 1;
   const maxTokens = numberOption(v, 'max-tokens', 'eval', { min: 1, max: 512, integer: true }) ?? 48;
   const modelOption = stringOption(v, 'model');
+  const variantList = stringOption(v, 'variants');
+  let variants: { name: string; strategy: CompletionStrategy }[] = [{ name: 'model', strategy: {} }];
+  try {
+    if (variantList !== undefined) variants = parseVariants(variantList).map((x) => ({ name: `model:${x.name}`, strategy: x.strategy }));
+  } catch (err) {
+    throw new UsageError((err as Error).message, 'eval');
+  }
 
   const corpus = await collectCorpus(dirs, (v.exclude as string[] | undefined) ?? [], ctx.interrupt);
   ctx.stderr.write(`corpus: ${describeCorpus(corpus.summary)}\n`);
@@ -87,11 +100,16 @@ export async function evalCommand(parsed: Parsed, ctx: CliContext): Promise<numb
       modelPath = result.checkpointPath;
     }
     await engine.request('loadModel', { path: modelPath });
-    const model: EvalSystem = {
-      name: 'model',
-      complete: async (t) => (await engine.request('complete', { prefix: t.prefix, suffix: t.suffix, maxTokens, stop: ['\n'] })).completion,
-    };
-    const report = await runEval(tasks, [model, ...baselineSystems(train)], { trainFiles: train.length, heldOutFiles: heldOut.length },
+    // Retrieval and copy candidates draw on what the model was trained on, never the held-out files.
+    const indexed = await engine.request('indexFiles', { files: train.map((f) => byPath.get(f.relativePath)!) });
+    ctx.stderr.write(`context index: ${indexed.files} files, ${indexed.chunks} chunks (${indexed.ms.toFixed(0)} ms)\n`);
+    const models: EvalSystem[] = variants.map(({ name, strategy }) => ({
+      name,
+      complete: async (t) => (await engine.request('complete', {
+        ...strategy, prefix: t.prefix, suffix: t.suffix, path: byPath.get(t.file), maxTokens, stop: ['\n'],
+      })).completion,
+    }));
+    const report = await runEval(tasks, [...models, ...baselineSystems(train)], { trainFiles: train.length, heldOutFiles: heldOut.length },
       (done, total) => { if (done % 50 === 0 || done === total) ctx.stderr.write(`scored ${done}/${total}\n`); });
     ctx.stdout.write(v.json ? `${JSON.stringify({ model: modelPath, ...report })}\n` : `${formatReport(report)}\n`);
   } finally {

@@ -64,6 +64,23 @@ export interface GenerateOptions {
   maxPromptTokens?: number;
 }
 
+/** complete()'s prompt options (native/addon/session.cc CompletePrompt). */
+export interface CompletePromptOptions extends GenerateOptions {
+  promptMode?: 'fim' | 'prefix';
+  /** Back up to the last pre-token's start, constrain generation to retype it, strip it from the text. */
+  heal?: boolean;
+  /** Related code put first, then FILE_SEP; capped at contextMaxTokens (default a third of the prompt). */
+  context?: string;
+  contextMaxTokens?: number;
+  /** Return the prompt tokens that were run (for score()). */
+  returnPrompt?: boolean;
+}
+
+export interface CompleteResult extends GenerateResult {
+  healed: string;        // the text healing removed from the prefix (and from the answer)
+  prompt?: Int32Array;   // with returnPrompt
+}
+
 export interface GenerateResult {
   text: string;
   promptTokens: number; reusedTokens: number; generatedTokens: number;
@@ -75,8 +92,10 @@ export interface NativeSession {
   readonly disposed: boolean;
   reset(): void;
   generate(tok: NativeTokenizer, prompt: Int32Array, options?: GenerateOptions): Promise<GenerateResult>;
-  complete(tok: NativeTokenizer, prefix: string, suffix: string, options?: GenerateOptions): Promise<GenerateResult>;
+  complete(tok: NativeTokenizer, prefix: string, suffix: string, options?: CompletePromptOptions): Promise<CompleteResult>;
   logits(prompt: Int32Array): Promise<Float32Array>;
+  /** Log-probability of each candidate token after the prompt; with next, the logits after the candidate. */
+  score(prompt: Int32Array, candidate: Int32Array, options?: { next?: boolean }): Promise<{ logprobs: Float32Array; next?: Float32Array }>;
   dispose(): void;
 }
 

@@ -11,14 +11,17 @@
  */
 import * as os from 'node:os';
 import { loadAddon, type NativeCancelToken, type SeedlingAddon } from './addon';
+import { WorkspaceContext } from '../context/workspaceContext';
 import { buildAttentionResult } from './attentionView';
 import { CompletionModel } from './completionModel';
+import { completeAtCursor } from './cursorCompletion';
 import { ENGINE_UNAVAILABLE, codedError, toEngineError } from './engineErrors';
 import type {
   AttentionParams, AttentionResult, CancelRequest, CompleteParams, CompleteResult, EngineEvent, EngineEvents,
-  EngineRequest, EngineResponse, EventName, LoadModelParams, LoadModelResult, MethodName, PingResult, TrainParams,
-  TrainResult,
+  EngineRequest, EngineResponse, EventName, IndexFilesParams, IndexFilesResult, LoadModelParams, LoadModelResult,
+  MethodName, PingResult, TrainParams, TrainResult, UpdateFileParams,
 } from './protocol';
+import { readDocuments } from './trainData';
 import { SerialLane } from './serialLane';
 import { runTraining } from './trainJob';
 
@@ -34,6 +37,8 @@ class EngineServer {
   private readonly running = new Map<number, Running>();
   private training: { id: number; done: Promise<unknown> } | undefined;
   private readonly completion: CompletionModel | undefined;
+  /** The workspace files completions retrieve from and copy from (indexFiles, updateFile). */
+  private workspace = new WorkspaceContext();
   private shuttingDown = false;
 
   constructor(private readonly addon: SeedlingAddon | undefined, private readonly addonError: string | undefined) {
@@ -72,6 +77,10 @@ class EngineServer {
         return this.serving.run(() => this.complete(addon, request.params as CompleteParams, state), () => state.cancelled);
       case 'attention':
         return this.serving.run(() => this.attention(addon, request.params as AttentionParams), () => state.cancelled);
+      case 'indexFiles':
+        return this.serving.run(() => this.indexFiles(request.params as IndexFilesParams), () => state.cancelled);
+      case 'updateFile':
+        return this.serving.run(async () => this.updateFile(request.params as UpdateFileParams), () => state.cancelled);
       case 'shutdown': return this.shutdown();
       default: throw codedError('invalid argument', `unknown method "${String(method)}"`);
     }
@@ -123,28 +132,43 @@ class EngineServer {
 
   private async complete(addon: SeedlingAddon, params: CompleteParams, state: Running): Promise<CompleteResult> {
     const started = performance.now();
-    const { tokenizer, session } = await this.completion!.current();
+    const { model, tokenizer, session } = await this.completion!.current();
     const token = addon.newCancelToken();
     state.token = token;
     if (state.cancelled) token.cancel();
     const timer = params.timeoutMs ? setTimeout(() => token.cancel(), params.timeoutMs) : undefined;
     try {
-      const r = await session.complete(tokenizer, params.prefix ?? '', params.suffix ?? '', {
-        maxTokens: params.maxTokens ?? DEFAULT_MAX_TOKENS,
-        temperature: params.temperature ?? 0,
-        stop: params.stop,
-        cancel: token,
+      const deps = { session, tokenizer, contextLength: model.config.contextLength, workspace: this.workspace };
+      const r = await completeAtCursor(deps, params, {
+        maxTokens: params.maxTokens ?? DEFAULT_MAX_TOKENS, temperature: params.temperature ?? 0, cancel: token,
       });
       // A timeout returns what was generated so far; an explicit cancel is an error to the caller.
       if (state.cancelled) throw codedError('cancelled', 'completion cancelled');
       return {
         completion: r.text, ms: performance.now() - started, promptTokens: r.promptTokens,
         reusedTokens: r.reusedTokens, generatedTokens: r.generatedTokens, stoppedBy: r.stoppedBy,
+        source: r.source, contextChars: r.contextChars,
       };
     } finally {
       if (timer) clearTimeout(timer);
       state.token = undefined;
     }
+  }
+
+  private async indexFiles(params: IndexFilesParams): Promise<IndexFilesResult> {
+    const started = performance.now();
+    const read = await readDocuments([...new Set(params.files ?? [])]);
+    const workspace = new WorkspaceContext();
+    for (const d of read.documents) workspace.setFile(d.path, d.text.toString('utf8'));
+    this.workspace = workspace;
+    return { files: workspace.fileCount, chunks: workspace.index.size, ms: performance.now() - started };
+  }
+
+  private updateFile(params: UpdateFileParams): null {
+    if (typeof params?.path !== 'string') throw codedError('invalid argument', 'updateFile needs a path');
+    if (typeof params.text === 'string') this.workspace.setFile(params.path, params.text);
+    else this.workspace.removeFile(params.path);
+    return null;
   }
 
   private async attention(addon: SeedlingAddon, params: AttentionParams): Promise<AttentionResult> {

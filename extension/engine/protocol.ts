@@ -86,9 +86,21 @@ export interface LoadModelParams {
 }
 export interface LoadModelResult { config: ModelConfig; parameters: number; path: string }
 
-export interface CompleteParams {
+/** How a completion is made (cursorCompletion.ts); omitted fields take the engine's defaults. */
+export interface CompletionStrategy {
+  promptMode?: 'fim' | 'prefix'; // fill-in-the-middle markers with the suffix, or the prefix alone
+  heal?: boolean;                // token healing at the cursor
+  retrieve?: boolean;            // related workspace code (indexFiles) into the prompt
+  /** Choose between the model's line and the workspace's longest-match copy: by the model's
+   * likelihood of each ('model'), by the copy's match length ('match'), or not at all. */
+  rank?: 'none' | 'model' | 'match';
+  copyMinMatch?: number;         // rank 'match': characters of matched context that make copy win
+}
+
+export interface CompleteParams extends CompletionStrategy {
   prefix: string;
   suffix: string;
+  path?: string;                 // the document's file (left out of retrieval and copying)
   maxTokens?: number;
   temperature?: number;
   stop?: string[];
@@ -101,7 +113,15 @@ export interface CompleteResult {
   reusedTokens: number;
   generatedTokens?: number;
   stoppedBy?: 'budget' | 'end-of-text' | 'stop' | 'cancelled'; // 'cancelled' here means timeoutMs ran out
+  source?: 'model' | 'copy';  // which candidate was chosen
+  contextChars?: number;      // characters of related code put into the prompt
 }
+
+/** The workspace files retrieval and copying draw on (replacing any earlier set). */
+export interface IndexFilesParams { files: string[] }
+export interface IndexFilesResult { files: number; chunks: number; ms: number }
+/** One file changed (text) or went away (text omitted). */
+export interface UpdateFileParams { path: string; text?: string }
 
 export interface AttentionParams { text: string; maxTokens?: number }
 export interface AttentionResult {
@@ -121,6 +141,8 @@ export interface EngineMethods {
   loadModel: { params: LoadModelParams; result: LoadModelResult };
   complete: { params: CompleteParams; result: CompleteResult };
   attention: { params: AttentionParams; result: AttentionResult };
+  indexFiles: { params: IndexFilesParams; result: IndexFilesResult };
+  updateFile: { params: UpdateFileParams; result: null };
   shutdown: { params: Record<string, never>; result: null };
 }
 export type MethodName = keyof EngineMethods;

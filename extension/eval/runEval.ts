@@ -19,6 +19,8 @@ export interface EvalReport {
   results: Record<string, Summary>; // system name -> summary
   /** Tasks where the best-of-both oracle of model and copy would be right (how complementary they are). */
   oracleModelOrCopy?: number;
+  /** The same for every model system (names starting with "model"). */
+  oracles?: Record<string, number>;
 }
 
 export interface EvalSystem {
@@ -69,14 +71,23 @@ export async function runEval(
   }
   const results: Record<string, Summary> = {};
   for (const s of systems) results[s.name] = summarize(scores.get(s.name)!, latencies.get(s.name)!);
-  const model = scores.get('model');
   const copy = scores.get('copy');
+  const oracles: Record<string, number> = {};
+  for (const [name, list] of scores) {
+    if (isModelSystem(name) && copy) oracles[name] = list.filter((m, i) => m.exact || copy[i].exact).length / tasks.length;
+  }
   return {
     tasks: tasks.length,
     ...counts,
     results,
-    oracleModelOrCopy: model && copy ? model.filter((m, i) => m.exact || copy[i].exact).length / tasks.length : undefined,
+    oracleModelOrCopy: oracles.model,
+    ...(Object.keys(oracles).length ? { oracles } : {}),
   };
+}
+
+/** Systems that are the model (possibly with a named strategy, "model:prefix+heal"), not baselines. */
+export function isModelSystem(name: string): boolean {
+  return name === 'model' || name.startsWith('model:');
 }
 
 /** A fixed-width table a person can read; the same figures as the JSON. */
@@ -93,9 +104,12 @@ export function formatReport(report: EvalReport): string {
     line(header),
     ...rows.map(line),
   ];
-  const model = report.results.model;
   const best = Math.max(report.results.copy?.exactMatch ?? 0, report.results['char-12-gram']?.exactMatch ?? 0);
-  if (model && best > 0) out.push(`model / best baseline (exact match): ${(model.exactMatch / best).toFixed(2)}x`);
-  if (report.oracleModelOrCopy !== undefined) out.push(`model or copy, whichever is right: ${report.oracleModelOrCopy.toFixed(3)}`);
+  for (const [name, r] of Object.entries(report.results)) {
+    if (!isModelSystem(name)) continue;
+    if (best > 0) out.push(`${name} / best baseline (exact match): ${(r.exactMatch / best).toFixed(2)}x`);
+    const oracle = report.oracles?.[name];
+    if (oracle !== undefined) out.push(`${name} or copy, whichever is right: ${oracle.toFixed(3)}`);
+  }
   return out.join('\n');
 }

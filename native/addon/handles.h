@@ -200,6 +200,7 @@ private:
     Napi::Value Generate(const Napi::CallbackInfo &info);
     Napi::Value Complete(const Napi::CallbackInfo &info);
     Napi::Value Logits(const Napi::CallbackInfo &info);
+    Napi::Value Score(const Napi::CallbackInfo &info);
 };
 
 // Free functions: checkpoint save/load.

@@ -1,0 +1,39 @@
+/**
+ * strategySpec.ts: completion strategies named on the command line, so one evaluation scores several
+ * side by side on the same trained model: `--variants fim,prefix,prefix+heal,prefix+heal+retrieve+rank`.
+ *
+ * A spec is words joined by "+": fim | prefix (the prompt; prefix if neither), heal, retrieve, rank
+ * (choose model or copy by the model's likelihood), match<N> (choose copy when at least N characters
+ * matched). What a spec does not name is off, so a spec means the same whatever the defaults become.
+ */
+import type { CompletionStrategy } from '../engine/protocol';
+
+export function parseStrategy(spec: string): Required<CompletionStrategy> {
+  const strategy: Required<CompletionStrategy> = { promptMode: 'prefix', heal: false, retrieve: false, rank: 'none', copyMinMatch: 32 };
+  let modes = 0;
+  for (const word of spec.split('+').map((w) => w.trim()).filter(Boolean)) {
+    const match = /^match(\d+)$/.exec(word);
+    if (word === 'fim' || word === 'prefix') {
+      strategy.promptMode = word;
+      modes++;
+    } else if (word === 'heal') strategy.heal = true;
+    else if (word === 'retrieve') strategy.retrieve = true;
+    else if (word === 'rank') strategy.rank = 'model';
+    else if (match) {
+      strategy.rank = 'match';
+      strategy.copyMinMatch = Number(match[1]);
+    } else {
+      throw new Error(`unknown word "${word}" in strategy "${spec}" (fim, prefix, heal, retrieve, rank, match<N>)`);
+    }
+  }
+  if (modes > 1) throw new Error(`strategy "${spec}" names more than one prompt mode`);
+  if (strategy.rank === 'model' && spec.includes('match')) throw new Error(`strategy "${spec}" names two ranking rules`);
+  return strategy;
+}
+
+/** "a,b, c" -> ["a", "b", "c"], each checked. */
+export function parseVariants(list: string): { name: string; strategy: Required<CompletionStrategy> }[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new Error('--variants needs at least one strategy');
+  return names.map((name) => ({ name, strategy: parseStrategy(name) }));
+}
