@@ -46,6 +46,7 @@ export const evalSpec: CommandSpec = {
     seed: { type: 'string', valueName: 'N', description: 'seed of the cursor positions (default 1)' },
     threads: { type: 'string', short: 't', valueName: 'N', description: 'CPU threads' },
     'max-tokens': { type: 'string', valueName: 'N', description: 'generation budget per completion (default 48)' },
+    'context-share': { type: 'string', valueName: 'X', description: 'share of training files packed with related code (0..1)' },
     variants: { type: 'string', valueName: 'LIST', description: 'completion strategies to compare (comma-separated)' },
     exclude: { type: 'string', multiple: true, valueName: 'GLOB', description: 'leave out matching paths (repeatable)' },
     json: { type: 'boolean', description: 'print the report as JSON on stdout' },
@@ -96,7 +97,11 @@ export async function evalCommand(parsed: Parsed, ctx: CliContext): Promise<numb
       const params = trainParamsFrom({ ...parsed, values: { ...v, out: stringOption(v, 'keep') ?? path.join(scratch!, 'eval.seedling') } },
         ctx.installRoot);
       const trainPaths = train.map((f) => byPath.get(f.relativePath)!);
-      const result = await trainWithProgress(ctx, engine, { ...params, maxMinutes: params.maxSteps ? undefined : params.maxMinutes ?? 10 }, trainPaths);
+      const contextShare = numberOption(v, 'context-share', 'eval', { min: 0, max: 1 });
+      const result = await trainWithProgress(ctx, engine, {
+        ...params, maxMinutes: params.maxSteps ? undefined : params.maxMinutes ?? 10,
+        ...(contextShare !== undefined ? { contextShare } : {}),
+      }, trainPaths);
       modelPath = result.checkpointPath;
     }
     await engine.request('loadModel', { path: modelPath });

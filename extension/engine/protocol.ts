@@ -42,6 +42,9 @@ export interface TrainParams {
   evalEverySteps?: number;
   checkpointEverySteps?: number;
   samplePrompts?: string[];   // completed at each checkpoint so the user sees them improve
+  /** Share of the training files (by path hash) trained as pieces preceded by related code from other
+   * files, as completion prompts with retrieval show it (0 = off; default DEFAULT_CONTEXT_SHARE). */
+  contextShare?: number;
 }
 
 export interface CorpusSummary {

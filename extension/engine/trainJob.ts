@@ -8,12 +8,14 @@
  * validation loss (with its optimizer state, for resume); it is written atomically by the engine.
  */
 import * as fs from 'node:fs';
+import type { Document } from './trainData';
 import type { NativeDataset, NativeModel, NativeTokenizer, NativeTrainer, SeedlingAddon, StepStats } from './addon';
 import { codedError } from './engineErrors';
 import type { CheckpointEvent, ModelConfig, TrainParams, TrainProgress, TrainResult } from './protocol';
-import { readDocuments, splitDocuments } from './trainData';
+import { packWithContext } from '../context/contextPacking';
+import { pathFraction, readDocuments, splitDocuments } from './trainData';
 import {
-  DEFAULT_MAX_MINUTES, EARLY_STOPPING_PATIENCE, EVAL_BATCHES, PRESET_TRAINING, TOKENIZER_TRAIN_BYTES,
+  CONTEXT_PACKING_CHARS, DEFAULT_CONTEXT_SHARE, DEFAULT_MAX_MINUTES, EARLY_STOPPING_PATIENCE, EVAL_BATCHES, PRESET_TRAINING, TOKENIZER_TRAIN_BYTES,
   evalIntervalFor, stepsForTime, warmupFor,
 } from './trainSettings';
 
@@ -87,7 +89,23 @@ async function loadDocuments(params: TrainParams, hooks: TrainHooks): Promise<{ 
   }
   const split = splitDocuments(read.documents);
   hooks.log('info', `split: ${split.description}`);
-  return { trainDocs: split.train, validationDocs: split.validation };
+  return { trainDocs: withContext(params, read.documents, split.train, hooks), validationDocs: split.validation };
+}
+
+/**
+ * Some training files become "related code FILE_SEP piece" documents (contextPacking.ts), so the
+ * model learns to copy from retrieved code. Validation stays plain text: its loss stays comparable
+ * across runs with and without packing.
+ */
+function withContext(params: TrainParams, all: Document[], train: Buffer[], hooks: TrainHooks): Buffer[] {
+  const share = params.contextShare ?? DEFAULT_CONTEXT_SHARE;
+  if (!(share > 0) || train.length < 2) return train;
+  const pathOf = new Map(all.map((d) => [d.text, d.path]));
+  const files = train.map((text) => ({ path: pathOf.get(text) ?? '', text: text.toString('utf8') }));
+  const packed = packWithContext(files, (p) => pathFraction(p) < share, CONTEXT_PACKING_CHARS);
+  hooks.log('info', `context packing: ${packed.packedPieces} pieces with ${packed.contextChars} characters of related code ` +
+    `(share ${share})`);
+  return packed.documents.map((d) => Buffer.from(d, 'utf8'));
 }
 
 async function prepareModel(addon: SeedlingAddon, params: TrainParams, trainDocs: Buffer[], hooks: TrainHooks): Promise<Setup> {

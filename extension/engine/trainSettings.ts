@@ -48,3 +48,9 @@ export const EARLY_STOPPING_PATIENCE = 5;
 export const EVAL_BATCHES = 8;
 /** Cap on the text the tokenizer is trained on (BPE training time grows with it). */
 export const TOKENIZER_TRAIN_BYTES = 8 * 1024 * 1024;
+
+/** Share of training files packed with related code (contextPacking.ts); chosen by `seedling eval`
+ * (docs/quality.md). */
+export const DEFAULT_CONTEXT_SHARE = 0;
+/** Characters of related code before each packed piece: what a completion prompt gives it. */
+export const CONTEXT_PACKING_CHARS = 600;

@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chunkFile, identifiers } from '../../extension/context/chunks';
+import { bestCopy, matchInPrefix, matchInText } from '../../extension/context/copyIndex';
+import { packWithContext, splitPieces } from '../../extension/context/contextPacking';
+import { RepoIndex, queryText } from '../../extension/context/repoIndex';
+import { WorkspaceContext } from '../../extension/context/workspaceContext';
+import { parseStrategy, parseVariants } from '../../extension/eval/strategySpec';
+import { logSumExp } from '../../extension/engine/cursorCompletion';
+
+const lines = (n: number, make: (i: number) => string) => Array.from({ length: n }, (_, i) => make(i)).join('\n');
+
+test('identifiers keep names of 3+ characters, in order', () => {
+  assert.deepEqual(identifiers('x = parse_header(msg, 10) + $el.fooBar'), ['parse_header', 'msg', '$el', 'fooBar']);
+});
+
+test('chunkFile cuts every N lines, drops blank chunks, counts terms', () => {
+  const text = lines(45, (i) => (i >= 20 && i < 40 ? '' : `line${i} value value`));
+  const chunks = chunkFile('a.py', text, 20);
+  assert.deepEqual(chunks.map((c) => c.startLine), [0, 40]);
+  assert.equal(chunks[0].terms.get('value'), 40);
+  assert.equal(chunks[0].length, 60);
+  assert.ok(chunks.every((c) => c.text.endsWith('\n')));
+});
+
+test('RepoIndex ranks the chunk sharing rare names first and skips the excluded file', () => {
+  const index = new RepoIndex();
+  index.setFile('common.py', lines(20, () => 'self return value'));
+  index.setFile('parser.py', lines(20, (i) => (i === 3 ? 'def decode_rfc2231(self, value): return value' : 'self return')));
+  index.setFile('other.py', lines(20, () => 'self return'));
+  const hits = index.search('x = decode_rfc2231(self.value)', 5);
+  assert.equal(hits[0].chunk.path, 'parser.py');
+  assert.ok(hits[0].score > (hits[1]?.score ?? 0));
+  assert.equal(index.search('decode_rfc2231', 5, 'parser.py').length, 0);
+});
+
+test('RepoIndex follows file changes: replaced and removed files stop matching', () => {
+  const index = new RepoIndex();
+  index.setFile('a.ts', 'function alphaBeta() {}\n');
+  assert.equal(index.search('alphaBeta', 3).length, 1);
+  index.setFile('a.ts', 'function gammaDelta() {}\n');
+  assert.equal(index.search('alphaBeta', 3).length, 0);
+  assert.equal(index.search('gammaDelta', 3).length, 1);
+  index.removeFile('a.ts');
+  assert.equal(index.size, 0);
+  assert.equal(index.search('gammaDelta', 3).length, 0);
+});
+
+test('contextFor fits the budget, puts the best chunk last, and skips code already in the prefix', () => {
+  const index = new RepoIndex();
+  const best = lines(20, (i) => `uniqueName${i % 2} = helperCall(uniqueName)`);
+  const weaker = lines(20, (i) => `helperCall(other${i})`);
+  index.setFile('best.ts', best);
+  index.setFile('weak.ts', weaker);
+  const context = index.contextFor('const y = uniqueName + helperCall(', '', 10_000);
+  assert.ok(context.endsWith(`${best}\n`), 'best chunk last');
+  assert.ok(context.startsWith(weaker));
+  assert.equal(index.contextFor('const y = uniqueName + helperCall(', '', best.length + 1), `${best}\n`);
+  assert.equal(index.contextFor('uniqueName', '', 10), '');
+  assert.equal(index.contextFor(`${best}\nuniqueName helperCall`, '', 10_000), `${weaker}\n`);
+});
+
+test('queryText takes the lines around the cursor', () => {
+  const prefix = lines(30, (i) => `p${i}`);
+  const q = queryText(prefix, '\ns1\ns2\ns3\ns4\ns5\ns6');
+  assert.ok(q.includes('p29') && q.includes('p18') && !q.includes('p17'));
+  assert.ok(q.includes('s4') && !q.includes('s5'));
+});
+
+test('copy matching: longest context in a text, and earlier in the same document', () => {
+  const corpus = 'a = foo(1)\nresult = compute(alpha, beta)\n';
+  assert.deepEqual(matchInText(corpus, 'x\nresult = comp'), { continuation: 'ute(alpha, beta)', matchLength: 14 });
+  assert.deepEqual(matchInText(corpus, 'zzz'), { continuation: '', matchLength: 0 });
+  const doc = 'total = add(a, b)\nprint(x)\ntotal = ad';
+  assert.deepEqual(matchInPrefix(doc), { continuation: 'd(a, b)', matchLength: 10 });
+  assert.equal(matchInPrefix('abc').matchLength, 0);
+  // the document's own earlier line matches longer than the corpus does
+  assert.equal(bestCopy(corpus, doc).continuation, 'd(a, b)');
+});
+
+test('WorkspaceContext copies from other files, not the edited one, and sees updates', () => {
+  const ws = new WorkspaceContext();
+  ws.setFile('/w/a.py', 'value = compute_total(items)\n');
+  ws.setFile('/w/b.py', 'zzz\n');
+  assert.equal(ws.copy('x = compute_to', '/w/b.py').continuation, 'tal(items)');
+  // the edited file's indexed text is stale: never copied from
+  assert.notEqual(ws.copy('x = compute_to', '/w/a.py').continuation, 'tal(items)');
+  ws.removeFile('/w/a.py');
+  assert.notEqual(ws.copy('x = compute_to', '/w/b.py').continuation, 'tal(items)');
+  ws.setFile('/w/c.py', 'y = compute_tax(rate)\n');
+  assert.equal(ws.copy('x = compute_ta', '/w/b.py').continuation, 'x(rate)');
+});
+
+test('splitPieces cuts at line ends and loses nothing', () => {
+  const text = lines(100, (i) => `line number ${i}`);
+  const pieces = splitPieces(text, 200);
+  assert.equal(pieces.join(''), text);
+  assert.ok(pieces.slice(0, -1).every((p) => p.endsWith('\n') && p.length >= 200));
+});
+
+test('packWithContext puts related code from other files before pieces of chosen files', () => {
+  const files = [
+    { path: 'lib.py', text: lines(20, (i) => `def special_helper_${i % 3}(): pass`) },
+    { path: 'use.py', text: lines(20, (i) => `special_helper_${i % 3}()`) },
+  ];
+  const packed = packWithContext(files, (p) => p === 'use.py', 2000, 10_000);
+  assert.equal(packed.documents[0], files[0].text, 'unchosen file whole');
+  assert.equal(packed.packedPieces, 1);
+  assert.ok(packed.documents[1].includes('def special_helper_1'), 'related code from lib.py');
+  assert.equal(packed.documents[2], files[1].text);
+  const none = packWithContext(files, () => false, 2000);
+  assert.deepEqual(none.documents, files.map((f) => f.text));
+});
+
+test('strategy specs: words switch features on, unknown words are errors', () => {
+  assert.deepEqual(parseStrategy('prefix+heal+retrieve+rank'),
+    { promptMode: 'prefix', heal: true, retrieve: true, rank: 'model', copyMinMatch: 32 });
+  assert.deepEqual(parseStrategy('fim'), { promptMode: 'fim', heal: false, retrieve: false, rank: 'none', copyMinMatch: 32 });
+  assert.equal(parseStrategy('heal+match20').copyMinMatch, 20);
+  assert.equal(parseStrategy('heal+match20').rank, 'match');
+  assert.throws(() => parseStrategy('prefix+fim'), /more than one prompt mode/);
+  assert.throws(() => parseStrategy('prefix+beam'), /unknown word "beam"/);
+  assert.deepEqual(parseVariants('fim, prefix+heal').map((v) => v.name), ['fim', 'prefix+heal']);
+  assert.throws(() => parseVariants(' , '), /at least one/);
+});
+
+test('logSumExp is stable and can sum a subset', () => {
+  const v = new Float32Array([1000, 1000, -Infinity]);
+  assert.ok(Math.abs(logSumExp(v) - (1000 + Math.log(2))) < 1e-3);
+  assert.ok(Math.abs(logSumExp(new Float32Array([0, Math.log(3)]), [1]) - Math.log(3)) < 1e-6);
+  assert.equal(logSumExp(new Float32Array([-Infinity])), -Infinity);
+});
