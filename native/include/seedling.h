@@ -208,6 +208,15 @@ SL_API int64_t sl_trainer_tokens_seen(const sl_trainer *trainer);
 /* Change options mid-run (e.g. after resume with a new step budget). */
 SL_API sl_status sl_trainer_set_options(sl_trainer *trainer, const sl_train_options *opts);
 SL_API sl_train_options sl_trainer_options(const sl_trainer *trainer);
+/* Precision of the training matmuls on the CPU: "fp32", or "bf16" (matmul inputs rounded to
+ * bfloat16, products summed in fp32; master weights, optimizer state and every other op stay
+ * fp32), about twice the matmul rate on CPUs with AVX512-BF16. "auto" picks the engine's default
+ * for this CPU (docs/training-speed.md says which, with the loss evidence). "bf16" on a CPU without
+ * AVX512-BF16 is SL_ERR_UNSUPPORTED. A new or restored trainer starts at "auto". Losses from
+ * sl_trainer_evaluate / sl_model_loss are always computed in fp32. */
+SL_API sl_status sl_trainer_set_precision(sl_trainer *trainer, const char *precision);
+/* "fp32" or "bf16": what the CPU steps use now. */
+SL_API const char *sl_trainer_precision(const sl_trainer *trainer);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Devices                                                                                         */

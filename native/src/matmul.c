@@ -379,17 +379,31 @@ void sl_matmul_forward_with(const sl_matmul_kernels *kern, float *out, const flo
         sl_matmul_forward_reference(out, inp, weight, bias, N, C, OC);
 }
 
+void sl_matmul_backward_flags_with(const sl_matmul_kernels *kern, float *dinp, float *dweight, float *dbias,
+                                   const float *dout, const float *inp, const float *weight, int flags,
+                                   int N, int C, int OC) {
+    if (N <= 0 || C <= 0 || OC <= 0) return;
+    const int set_dinp = (flags & SL_MATMUL_SET_DINP) != 0, set_dweight = (flags & SL_MATMUL_SET_DWEIGHT) != 0;
+    if (dinp && !sl_matmul_gemm(kern, N, C, OC, dout, (size_t)OC, 1, weight, (size_t)C, 1, dinp, (size_t)C, NULL,
+                                !set_dinp, NULL, NULL)) {
+        if (set_dinp) memset(dinp, 0, sizeof(float) * (size_t)N * C);
+        sl_matmul_backward_reference(dinp, NULL, NULL, dout, inp, weight, N, C, OC);
+    }
+    /* dbias rides along as row sums of the packed dout, which add: start it from zero. */
+    if (dbias && set_dweight) memset(dbias, 0, sizeof(float) * (size_t)OC);
+    int dbias_done = 0;
+    if (dweight && !sl_matmul_gemm(kern, OC, C, N, dout, 1, (size_t)OC, inp, (size_t)C, 1, dweight, (size_t)C, NULL,
+                                   !set_dweight, dbias, &dbias_done)) {
+        if (set_dweight) memset(dweight, 0, sizeof(float) * (size_t)OC * C);
+        sl_matmul_backward_reference(NULL, dweight, NULL, dout, inp, weight, N, C, OC);
+    }
+    if (dbias && !dbias_done) sl_matmul_dbias(dbias, dout, N, OC);
+}
+
 void sl_matmul_backward_with(const sl_matmul_kernels *kern, float *dinp, float *dweight, float *dbias,
                              const float *dout, const float *inp, const float *weight, int N,
                              int C, int OC) {
-    if (N <= 0 || C <= 0 || OC <= 0) return;
-    if (dinp && !sl_matmul_gemm(kern, N, C, OC, dout, (size_t)OC, 1, weight, (size_t)C, 1, dinp, (size_t)C, NULL, 1, NULL, NULL))
-        sl_matmul_backward_reference(dinp, NULL, NULL, dout, inp, weight, N, C, OC);
-    int dbias_done = 0;
-    if (dweight && !sl_matmul_gemm(kern, OC, C, N, dout, 1, (size_t)OC, inp, (size_t)C, 1, dweight, (size_t)C, NULL, 1,
-                         dbias, &dbias_done))
-        sl_matmul_backward_reference(NULL, dweight, NULL, dout, inp, weight, N, C, OC);
-    if (dbias && !dbias_done) sl_matmul_dbias(dbias, dout, N, OC);
+    sl_matmul_backward_flags_with(kern, dinp, dweight, dbias, dout, inp, weight, 0, N, C, OC);
 }
 
 void sl_matmul_forward(float *out, const float *inp, const float *weight, const float *bias,

@@ -91,4 +91,8 @@ void sl_matmul_forward_with(const sl_matmul_kernels *k, float *out, const float 
 void sl_matmul_backward_with(const sl_matmul_kernels *k, float *dinp, float *dweight, float *dbias,
                              const float *dout, const float *inp, const float *weight, int N,
                              int C, int OC);
+/* sl_matmul_backward_with with the SL_MATMUL_SET_* flags of matmul.h (write instead of accumulate). */
+void sl_matmul_backward_flags_with(const sl_matmul_kernels *k, float *dinp, float *dweight, float *dbias,
+                                   const float *dout, const float *inp, const float *weight, int flags,
+                                   int N, int C, int OC);
 #endif

@@ -45,7 +45,17 @@ struct sl_activations {
     /* Backward scratch (allocated on the first backward). */
     float *dresidual; /* [BT, C] gradient flowing down the residual stream */
     float *dC;        /* [BT, C] */
-    float *d4C_a, *d4C_b; /* [BT, 4C] (also holds dqkv [BT, 3C]) */
+    float *d4C;       /* [BT, 4C]: d(fc output), then dqkv [BT, 3C] */
+};
+
+/* The weight matrices converted to bf16 for one optimizer step (see model.h). */
+enum { QKVW, ATTPROJW, FCW, FCPROJW, MATRICES_PER_LAYER };
+
+struct sl_bf16_weights {
+    int in_use;              /* between sl_model_begin_bf16 and sl_model_end_bf16 */
+    float *memory;
+    sl_bf16_weight wte;      /* the logits matmul (tied embedding) */
+    sl_bf16_weight *layers;  /* [L][MATRICES_PER_LAYER] */
 };
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -107,9 +117,17 @@ static void activations_free(sl_activations *a) {
     free(a);
 }
 
+static void bf16_weights_free(sl_bf16_weights *w) {
+    if (!w) return;
+    free(w->memory);
+    free(w->layers);
+    free(w);
+}
+
 void sl_model_free(sl_model *model) {
     if (!model) return;
     activations_free(model->acts);
+    bf16_weights_free(model->bf16);
     free(model->params_memory);
     free(model->grads_memory);
     free(model);
@@ -186,8 +204,8 @@ static sl_status ensure_backward_scratch(sl_model *model) {
     if (a->grad_memory) return SL_OK;
     size_t bt = a->cap_bt, C = (size_t)model->config.d_model;
     buffer_spec specs[] = {
-        {&a->dresidual, bt * C}, {&a->dC, bt * C}, {&a->d4C_a, bt * 4 * C}, {&a->d4C_b, bt * 4 * C}};
-    return carve(&a->grad_memory, specs, 4, "activation gradients") ? SL_OK : SL_ERR_OUT_OF_MEMORY;
+        {&a->dresidual, bt * C}, {&a->dC, bt * C}, {&a->d4C, bt * 4 * C}};
+    return carve(&a->grad_memory, specs, 3, "activation gradients") ? SL_OK : SL_ERR_OUT_OF_MEMORY;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -217,6 +235,11 @@ static sl_status check_forward_args(const sl_model *model, const int32_t *inputs
     return st;
 }
 
+/* The bf16 copy of layer l's matrix m, or NULL to multiply in fp32. */
+static const sl_bf16_weight *bf16_of(const sl_bf16_weights *w16, int l, int m) {
+    return w16 ? &w16->layers[(size_t)l * MATRICES_PER_LAYER + m] : NULL;
+}
+
 #define PROFILED(op, call)                          \
     do {                                            \
         int64_t prof_t0_ = sl_profile_start();      \
@@ -227,7 +250,7 @@ static sl_status check_forward_args(const sl_model *model, const int32_t *inputs
 /* The forward pass. keep_layers = 0 overwrites one layer's buffers for every layer (no backward
  * possible afterwards). */
 static sl_status forward(sl_model *model, const int32_t *inputs, const int32_t *targets, int B,
-                         int T, float *loss, int keep_layers) {
+                         int T, float *loss, int keep_layers, int use_bf16) {
     sl_status st = check_forward_args(model, inputs, targets, B, T);
     if (st != SL_OK) return st;
     const sl_config *cfg = &model->config;
@@ -240,6 +263,7 @@ static sl_status forward(sl_model *model, const int32_t *inputs, const int32_t *
     a->B = B;
     a->T = T;
     a->backward_ready = 0;
+    const sl_bf16_weights *w16 = use_bf16 && model->bf16 && model->bf16->in_use ? model->bf16 : NULL;
     memcpy(a->inputs, inputs, sizeof(int32_t) * (size_t)N);
 
     PROFILED(SL_PROF_EMBEDDING, sl_embedding_forward(a->encoded, inputs, p->wte, p->wpe, B, T, C));
@@ -257,19 +281,19 @@ static sl_status forward(sl_model *model, const int32_t *inputs, const int32_t *
         size_t lC = (size_t)l * C;
 
         PROFILED(SL_PROF_LAYERNORM, sl_layernorm_forward(ln1, ln1_mean, ln1_rstd, residual, p->ln1w + lC, p->ln1b + lC, N, C));
-        PROFILED(SL_PROF_MATMUL_FWD, sl_matmul_forward(qkv, ln1, p->qkvw + lC * 3 * C, p->qkvb + 3 * lC, N, C, 3 * C));
+        PROFILED(SL_PROF_MATMUL_FWD, sl_matmul_train_forward(qkv, ln1, p->qkvw + lC * 3 * C, bf16_of(w16, l, QKVW), p->qkvb + 3 * lC, N, C, 3 * C));
         PROFILED(SL_PROF_ATTENTION_FWD, sl_attention_forward(atty, att, qkv, B, T, C, NH));
-        PROFILED(SL_PROF_MATMUL_FWD, sl_matmul_forward(a->branch, atty, p->attprojw + lC * C, p->attprojb + lC, N, C, C));
+        PROFILED(SL_PROF_MATMUL_FWD, sl_matmul_train_forward(a->branch, atty, p->attprojw + lC * C, bf16_of(w16, l, ATTPROJW), p->attprojb + lC, N, C, C));
         PROFILED(SL_PROF_RESIDUAL, sl_residual_forward(residual2, residual, a->branch, (int)NC));
         PROFILED(SL_PROF_LAYERNORM, sl_layernorm_forward(ln2, ln2_mean, ln2_rstd, residual2, p->ln2w + lC, p->ln2b + lC, N, C));
-        PROFILED(SL_PROF_MATMUL_FWD, sl_matmul_forward(fch, ln2, p->fcw + lC * 4 * C, p->fcb + 4 * lC, N, C, 4 * C));
+        PROFILED(SL_PROF_MATMUL_FWD, sl_matmul_train_forward(fch, ln2, p->fcw + lC * 4 * C, bf16_of(w16, l, FCW), p->fcb + 4 * lC, N, C, 4 * C));
         PROFILED(SL_PROF_GELU, sl_gelu_forward(fch_gelu, fch, (int)(4 * NC)));
-        PROFILED(SL_PROF_MATMUL_FWD, sl_matmul_forward(a->branch, fch_gelu, p->fcprojw + lC * 4 * C, p->fcprojb + lC, N, 4 * C, C));
+        PROFILED(SL_PROF_MATMUL_FWD, sl_matmul_train_forward(a->branch, fch_gelu, p->fcprojw + lC * 4 * C, bf16_of(w16, l, FCPROJW), p->fcprojb + lC, N, 4 * C, C));
         PROFILED(SL_PROF_RESIDUAL, sl_residual_forward(residual3, residual2, a->branch, (int)NC));
         residual = residual3;
     }
     PROFILED(SL_PROF_LAYERNORM, sl_layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, residual, p->lnfw, p->lnfb, N, C));
-    PROFILED(SL_PROF_LM_HEAD_FWD, sl_matmul_forward(a->logits, a->lnf, p->wte, NULL, N, C, V));
+    PROFILED(SL_PROF_LM_HEAD_FWD, sl_matmul_train_forward(a->logits, a->lnf, p->wte, w16 ? &w16->wte : NULL, NULL, N, C, V));
     if (targets) {
         float l;
         PROFILED(SL_PROF_SOFTMAX_CE, l = sl_softmax_cross_entropy(a->logits, targets, N, V));
@@ -281,7 +305,7 @@ static sl_status forward(sl_model *model, const int32_t *inputs, const int32_t *
 
 sl_status sl_model_forward(sl_model *model, const int32_t *inputs, const int32_t *targets, int B,
                            int T, float *loss) {
-    return forward(model, inputs, targets, B, T, loss, 1);
+    return forward(model, inputs, targets, B, T, loss, 1, 1);
 }
 
 const float *sl_model_last_logits(const sl_model *model) {
@@ -295,7 +319,7 @@ sl_status sl_model_loss(sl_model *model, const int32_t *inputs, const int32_t *t
      * layer's worth. */
     int keep = model && model->acts && model->acts->layers_kept > 1;
     float loss = 0.0f;
-    sl_status st = forward(model, inputs, targets, B, T, &loss, keep);
+    sl_status st = forward(model, inputs, targets, B, T, &loss, keep, 0);
     if (st != SL_OK) return st;
     model->acts->backward_ready = 0;
     *out_loss = loss;
@@ -321,8 +345,12 @@ sl_status sl_model_zero_grad(sl_model *model) {
 
 /* Walks the forward in reverse. Gradients of the residual stream accumulate in dresidual: each
  * residual add passes its gradient unchanged to both inputs, so dresidual is at once the gradient
- * of a block's output and (after the branch's backward adds into it) of its input. */
-sl_status sl_model_backward(sl_model *model) {
+ * of a block's output and (after the branch's backward adds into it) of its input.
+ *
+ * Activation gradients that a matmul produces are written, not accumulated (SL_MATMUL_SET_DINP),
+ * so no buffer is zeroed first. With set_grads the weight and bias gradients of the matmuls are
+ * written too, and only the small tensors that ops accumulate into (LayerNorm, wpe) are zeroed. */
+static sl_status backward(sl_model *model, int set_grads) {
     if (!model) return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_model_backward: NULL model");
     sl_activations *a = model->acts;
     if (!a || !a->backward_ready)
@@ -338,10 +366,20 @@ sl_status sl_model_backward(sl_model *model) {
     size_t NC = (size_t)N * C;
     const sl_param_tensors *p = &model->params;
     const sl_param_tensors *g = &model->grads;
+    const sl_bf16_weights *w16 = model->bf16 && model->bf16->in_use ? model->bf16 : NULL;
+    const int set = SL_MATMUL_SET_DINP | (set_grads ? SL_MATMUL_SET_DWEIGHT : 0);
+    if (set_grads) {
+        int64_t t0 = sl_profile_start();
+        /* Written by accumulating ops (LayerNorm, the position embedding): start them at zero. */
+        float *small[] = {g->wpe, g->ln1w, g->ln1b, g->ln2w, g->ln2b, g->lnfw, g->lnfb};
+        const int sizes[] = {cfg->context_length * C, L * C, L * C, L * C, L * C, C, C};
+        for (int i = 0; i < 7; i++) memset(small[i], 0, sizeof(float) * (size_t)sizes[i]);
+        sl_profile_stop(SL_PROF_ZERO_GRAD, t0);
+    }
 
-    /* a->logits holds d loss / d logits, left there by the fused cross-entropy. */
-    memset(a->dC, 0, sizeof(float) * NC);
-    PROFILED(SL_PROF_LM_HEAD_BWD, sl_matmul_backward(a->dC, g->wte, NULL, a->logits, a->lnf, p->wte, N, C, V));
+    /* a->logits holds d loss / d logits, left there by the fused cross-entropy. The logits matmul
+     * comes first, so it also starts dwte (the embedding backward adds to it at the end). */
+    PROFILED(SL_PROF_LM_HEAD_BWD, sl_matmul_train_backward(a->dC, g->wte, NULL, a->logits, a->lnf, p->wte, w16 ? &w16->wte : NULL, set, N, C, V));
     memset(a->dresidual, 0, sizeof(float) * NC);
     const float *last = a->residual3 + (size_t)(L - 1) * NC;
     PROFILED(SL_PROF_LAYERNORM, sl_layernorm_backward(a->dresidual, g->lnfw, g->lnfb, a->dC, last, p->lnfw, a->lnf_mean, a->lnf_rstd, N, C));
@@ -355,26 +393,83 @@ sl_status sl_model_backward(sl_model *model) {
         const float *residual2 = a->residual2 + l * NC;
         const float *ln2 = a->ln2 + l * NC, *ln2_mean = a->ln2_mean + (size_t)l * N, *ln2_rstd = a->ln2_rstd + (size_t)l * N;
         const float *fch = a->fch + l * 4 * NC, *fch_gelu = a->fch_gelu + l * 4 * NC;
-        float *dfch_gelu = a->d4C_a, *dfch = a->d4C_b, *dqkv = a->d4C_a, *dln = a->dC, *datty = a->dC;
+        float *dfch = a->d4C, *dqkv = a->d4C, *dln = a->dC, *datty = a->dC;
 
-        /* MLP branch: dresidual is d(residual3) = d(fcproj output). */
-        memset(dfch_gelu, 0, sizeof(float) * 4 * NC);
-        PROFILED(SL_PROF_MATMUL_BWD, sl_matmul_backward(dfch_gelu, g->fcprojw + lC * 4 * C, g->fcprojb + lC, a->dresidual, fch_gelu, p->fcprojw + lC * 4 * C, N, 4 * C, C));
-        memset(dfch, 0, sizeof(float) * 4 * NC);
-        PROFILED(SL_PROF_GELU, sl_gelu_backward(dfch, fch, dfch_gelu, (int)(4 * NC)));
-        memset(dln, 0, sizeof(float) * NC);
-        PROFILED(SL_PROF_MATMUL_BWD, sl_matmul_backward(dln, g->fcw + lC * 4 * C, g->fcb + 4 * lC, dfch, ln2, p->fcw + lC * 4 * C, N, C, 4 * C));
+        /* MLP branch: dresidual is d(residual3) = d(fcproj output). dfch first holds d(gelu
+         * output), turned into d(fc output) in place. */
+        PROFILED(SL_PROF_MATMUL_BWD, sl_matmul_train_backward(dfch, g->fcprojw + lC * 4 * C, g->fcprojb + lC, a->dresidual, fch_gelu, p->fcprojw + lC * 4 * C, bf16_of(w16, l, FCPROJW), set, N, 4 * C, C));
+        PROFILED(SL_PROF_GELU, sl_gelu_backward_inplace(dfch, fch, (int)(4 * NC)));
+        PROFILED(SL_PROF_MATMUL_BWD, sl_matmul_train_backward(dln, g->fcw + lC * 4 * C, g->fcb + 4 * lC, dfch, ln2, p->fcw + lC * 4 * C, bf16_of(w16, l, FCW), set, N, C, 4 * C));
         PROFILED(SL_PROF_LAYERNORM, sl_layernorm_backward(a->dresidual, g->ln2w + lC, g->ln2b + lC, dln, residual2, p->ln2w + lC, ln2_mean, ln2_rstd, N, C));
 
         /* Attention branch: dresidual is now d(residual2) = d(attproj output). */
-        memset(datty, 0, sizeof(float) * NC);
-        PROFILED(SL_PROF_MATMUL_BWD, sl_matmul_backward(datty, g->attprojw + lC * C, g->attprojb + lC, a->dresidual, atty, p->attprojw + lC * C, N, C, C));
-        memset(dqkv, 0, sizeof(float) * 3 * NC);
+        PROFILED(SL_PROF_MATMUL_BWD, sl_matmul_train_backward(datty, g->attprojw + lC * C, g->attprojb + lC, a->dresidual, atty, p->attprojw + lC * C, bf16_of(w16, l, ATTPROJW), set, N, C, C));
+        memset(dqkv, 0, sizeof(float) * 3 * NC); /* the attention backward adds into it */
         PROFILED(SL_PROF_ATTENTION_BWD, sl_attention_backward(dqkv, datty, qkv, att, B, T, C, NH));
-        memset(dln, 0, sizeof(float) * NC);
-        PROFILED(SL_PROF_MATMUL_BWD, sl_matmul_backward(dln, g->qkvw + lC * 3 * C, g->qkvb + 3 * lC, dqkv, ln1, p->qkvw + lC * 3 * C, N, C, 3 * C));
+        PROFILED(SL_PROF_MATMUL_BWD, sl_matmul_train_backward(dln, g->qkvw + lC * 3 * C, g->qkvb + 3 * lC, dqkv, ln1, p->qkvw + lC * 3 * C, bf16_of(w16, l, QKVW), set, N, C, 3 * C));
         PROFILED(SL_PROF_LAYERNORM, sl_layernorm_backward(a->dresidual, g->ln1w + lC, g->ln1b + lC, dln, residual, p->ln1w + lC, ln1_mean, ln1_rstd, N, C));
     }
     PROFILED(SL_PROF_EMBEDDING, sl_embedding_backward(g->wte, g->wpe, a->dresidual, a->inputs, B, T, C));
     return SL_OK;
+}
+
+sl_status sl_model_backward(sl_model *model) { return backward(model, 0); }
+sl_status sl_model_backward_set(sl_model *model) { return backward(model, 1); }
+
+/* ---------------------------------------------------------------------------------------------- */
+/* bf16 weights                                                                                    */
+
+static sl_status bf16_weights_alloc(sl_model *model) {
+    const sl_config *c = &model->config;
+    int L = c->n_layers, C = c->d_model;
+    size_t layer_slots = sl_bf16_weight_slots(3 * C, C) + sl_bf16_weight_slots(C, C) +
+                         sl_bf16_weight_slots(4 * C, C) + sl_bf16_weight_slots(C, 4 * C);
+    size_t total = sl_bf16_weight_slots(c->vocab_size, C) + (size_t)L * layer_slots;
+    sl_bf16_weights *w = sl_calloc_or_fail(1, sizeof *w, "bf16 weights");
+    if (w) w->layers = sl_calloc_or_fail((size_t)L * MATRICES_PER_LAYER, sizeof *w->layers, "bf16 weight table");
+    if (w && w->layers) w->memory = sl_calloc_or_fail(total, sizeof(float), "bf16 weights");
+    if (!w || !w->memory) {
+        bf16_weights_free(w);
+        return SL_ERR_OUT_OF_MEMORY;
+    }
+    model->bf16 = w;
+    return SL_OK;
+}
+
+sl_status sl_model_begin_bf16(sl_model *model) {
+    if (!model) return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_model_begin_bf16: NULL model");
+    if (!sl_matmul_bf16_available())
+        return sl_fail(SL_ERR_UNSUPPORTED, "bf16 matmuls need a CPU with AVX512-BF16; this one has none");
+    if (!model->bf16) {
+        sl_status st = bf16_weights_alloc(model);
+        if (st != SL_OK) return st;
+    }
+    const sl_config *c = &model->config;
+    const sl_param_tensors *p = &model->params;
+    int L = c->n_layers, C = c->d_model;
+    sl_bf16_weights *w = model->bf16;
+    float *dst = w->memory;
+    int ok = 1;
+#define CONVERT(out, weight, OC, IC)                                            \
+    do {                                                                        \
+        ok = ok && sl_bf16_weight_convert(dst, (weight), (OC), (IC), (out));    \
+        dst += sl_bf16_weight_slots((OC), (IC));                                \
+    } while (0)
+    CONVERT(&w->wte, p->wte, c->vocab_size, C);
+    for (int l = 0; l < L; l++) {
+        size_t lC = (size_t)l * C;
+        sl_bf16_weight *lw = &w->layers[(size_t)l * MATRICES_PER_LAYER];
+        CONVERT(&lw[QKVW], p->qkvw + lC * 3 * C, 3 * C, C);
+        CONVERT(&lw[ATTPROJW], p->attprojw + lC * C, C, C);
+        CONVERT(&lw[FCW], p->fcw + lC * 4 * C, 4 * C, C);
+        CONVERT(&lw[FCPROJW], p->fcprojw + lC * 4 * C, C, 4 * C);
+    }
+#undef CONVERT
+    if (!ok) return sl_fail(SL_ERR_INTERNAL, "bf16 weight conversion failed");
+    w->in_use = 1;
+    return SL_OK;
+}
+
+void sl_model_end_bf16(sl_model *model) {
+    if (model && model->bf16) model->bf16->in_use = 0;
 }

@@ -17,6 +17,7 @@ typedef struct {
 } sl_param_tensors;
 
 typedef struct sl_activations sl_activations; /* defined in model.c: training forward state */
+typedef struct sl_bf16_weights sl_bf16_weights; /* defined in model.c: bf16 copies of the matrices */
 
 struct sl_model {
     sl_config config;
@@ -27,6 +28,7 @@ struct sl_model {
     float *grads_memory; /* allocated on the first backward */
     sl_param_tensors grads;
     sl_activations *acts; /* allocated for the (B, T) of the last forward */
+    sl_bf16_weights *bf16; /* while in use (sl_model_begin_bf16), the forward and backward run bf16 */
 };
 
 /* Element counts of each parameter tensor for a config. */
@@ -53,4 +55,15 @@ const float *sl_model_last_logits(const sl_model *model);
 sl_status sl_model_backward(sl_model *model);
 /* Zero the gradients (allocating them if needed). */
 sl_status sl_model_zero_grad(sl_model *model);
+/* The same as sl_model_zero_grad then sl_model_backward, but the gradients are WRITTEN where an op
+ * can (no zeroing pass over them first): a training step's first micro-batch. */
+sl_status sl_model_backward_set(sl_model *model);
+
+/* bf16 matmuls for training: sl_model_begin_bf16 converts every weight matrix to bf16 once; until
+ * sl_model_end_bf16 the training forward (sl_model_forward) and backward multiply in bf16 with fp32
+ * accumulation (everything else stays fp32). The weights must not change in between (a trainer
+ * brackets the micro-batches of one step, before the optimizer update). sl_model_loss stays fp32.
+ * SL_ERR_UNSUPPORTED without AVX512-BF16. */
+sl_status sl_model_begin_bf16(sl_model *model);
+void sl_model_end_bf16(sl_model *model);
 #endif

@@ -225,6 +225,14 @@ void sl_gelu_forward(float *out, const float *inp, int n) {
     sl_parallel_for(ceil_div(n, ELEMENT_BLOCK), gelu_forward_blocks, &c);
 }
 
+/* d gelu(x) / dx */
+static inline float gelu_grad(float x) {
+    float x2 = x * x;
+    float t = tanh_approx(GELU_SCALE * (x + GELU_CUBE * x2 * x));
+    float du_dx = GELU_SCALE * (1.0f + 3.0f * GELU_CUBE * x2);
+    return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du_dx;
+}
+
 SL_VECTORIZED
 static void gelu_backward_blocks(void *p, int begin, int end, int thread) {
     const gelu_ctx *c = p;
@@ -232,17 +240,19 @@ static void gelu_backward_blocks(void *p, int begin, int end, int thread) {
     if (i1 > (size_t)c->n) i1 = (size_t)c->n;
     const float *x = c->inp, *dy = c->dout;
     float *dx = c->out;
-    for (size_t i = i0; i < i1; i++) {
-        float x2 = x[i] * x[i];
-        float t = tanh_approx(GELU_SCALE * (x[i] + GELU_CUBE * x2 * x[i]));
-        float du_dx = GELU_SCALE * (1.0f + 3.0f * GELU_CUBE * x2);
-        float grad = 0.5f * (1.0f + t) + 0.5f * x[i] * (1.0f - t * t) * du_dx;
-        dx[i] += grad * dy[i];
-    }
+    if (dx == dy) /* in place: dx = grad * dy */
+        for (size_t i = i0; i < i1; i++) dx[i] = gelu_grad(x[i]) * dx[i];
+    else
+        for (size_t i = i0; i < i1; i++) dx[i] += gelu_grad(x[i]) * dy[i];
 }
 
 void sl_gelu_backward(float *dinp, const float *inp, const float *dout, int n) {
     gelu_ctx c = {dinp, inp, dout, n};
+    sl_parallel_for(ceil_div(n, ELEMENT_BLOCK), gelu_backward_blocks, &c);
+}
+
+void sl_gelu_backward_inplace(float *d, const float *inp, int n) {
+    gelu_ctx c = {d, inp, d, n};
     sl_parallel_for(ceil_div(n, ELEMENT_BLOCK), gelu_backward_blocks, &c);
 }
 

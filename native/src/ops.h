@@ -22,6 +22,9 @@ void sl_layernorm_backward(float *dinp, float *dweight, float *dbias, const floa
 /* GELU, tanh approximation (as GPT-2). n elements. */
 void sl_gelu_forward(float *out, const float *inp, int n);
 void sl_gelu_backward(float *dinp, const float *inp, const float *dout, int n);
+/* d = gelu'(inp) * d in place: the backward when d(output) is not needed afterwards (no zeroed
+ * dinp, one buffer fewer). */
+void sl_gelu_backward_inplace(float *d, const float *inp, int n);
 
 /* out = a + b, n elements. */
 void sl_residual_forward(float *out, const float *a, const float *b, int n);

@@ -10,6 +10,7 @@
 #include "backend_cuda.h"
 #include "dataset.h"
 #include "error.h"
+#include "matmul.h"
 #include "model.h"
 #include "profile.h"
 #include "rng.h"
@@ -103,6 +104,7 @@ sl_status sl_trainer_create(sl_model *model, const sl_train_options *opts, sl_tr
     sl_rng rng;
     sl_rng_seed(&rng, resolved.seed);
     t->rng_state = rng.state;
+    sl_trainer_set_precision(t, "auto"); /* cannot fail */
     *out = t;
     return SL_OK;
 }
@@ -132,6 +134,29 @@ sl_status sl_trainer_set_options(sl_trainer *trainer, const sl_train_options *op
     }
     trainer->opts = resolved;
     return SL_OK;
+}
+
+/* "auto": fp32 until bf16 is shown to train as well (docs/training-speed.md). */
+static const int AUTO_PICKS_BF16 = 0;
+
+sl_status sl_trainer_set_precision(sl_trainer *trainer, const char *precision) {
+    if (!trainer || !precision) return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_trainer_set_precision: NULL trainer or precision");
+    if (strcmp(precision, "fp32") == 0) {
+        trainer->bf16_matmuls = 0;
+    } else if (strcmp(precision, "bf16") == 0) {
+        if (!sl_matmul_bf16_available())
+            return sl_fail(SL_ERR_UNSUPPORTED, "bf16 training needs a CPU with AVX512-BF16; this one has none (use fp32)");
+        trainer->bf16_matmuls = 1;
+    } else if (strcmp(precision, "auto") == 0) {
+        trainer->bf16_matmuls = AUTO_PICKS_BF16 && sl_matmul_bf16_available();
+    } else {
+        return sl_fail(SL_ERR_INVALID_ARGUMENT, "unknown precision '%s' (expected fp32, bf16 or auto)", precision);
+    }
+    return SL_OK;
+}
+
+const char *sl_trainer_precision(const sl_trainer *trainer) {
+    return trainer && trainer->bf16_matmuls ? "bf16" : "fp32";
 }
 
 sl_train_options sl_trainer_options(const sl_trainer *trainer) {
@@ -227,7 +252,8 @@ sl_status sl_trainer_step(sl_trainer *trainer, const sl_dataset *data, sl_step_s
     if (!inputs) return SL_ERR_OUT_OF_MEMORY;
     int32_t *targets = inputs + bt;
 
-    st = sl_model_zero_grad(model);
+    /* bf16: the weights are converted once here and serve every micro-batch of the step. */
+    st = trainer->bf16_matmuls ? sl_model_begin_bf16(model) : SL_OK;
     sl_rng rng = {trainer->rng_state};
     double loss_sum = 0.0;
     for (int micro = 0; micro < o->grad_accum_steps && st == SL_OK; micro++) {
@@ -237,9 +263,11 @@ sl_status sl_trainer_step(sl_trainer *trainer, const sl_dataset *data, sl_step_s
         sl_profile_stop(SL_PROF_DATA, t0);
         float loss = 0.0f;
         st = sl_model_forward(model, inputs, targets, B, T, &loss);
-        if (st == SL_OK) st = sl_model_backward(model);
+        /* The first micro-batch writes the gradients (no zeroing pass), the others add to them. */
+        if (st == SL_OK) st = micro == 0 ? sl_model_backward_set(model) : sl_model_backward(model);
         loss_sum += loss;
     }
+    sl_model_end_bf16(model);
     free(inputs);
     if (st != SL_OK) return st; /* parameters untouched; the data stream is not advanced either */
 

@@ -12,6 +12,7 @@ struct sl_trainer {
     int64_t tokens_seen;
     uint64_t rng_state; /* data order / FIM choices; saved so a resumed run continues the stream */
     void *device_state; /* non-NULL while the trainer runs on CUDA (backend_cuda.c) */
+    int bf16_matmuls;   /* CPU matmul precision: 1 bf16 (sl_trainer_set_precision), 0 fp32 */
 };
 
 /* Learning rate at a step under the warmup + cosine schedule of opts. */

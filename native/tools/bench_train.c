@@ -1,6 +1,7 @@
 /* bench_train.c: training throughput of the CPU engine on random tokens.
  *
- *   bench_train --preset small --threads 2 --batch 4 [--seq-len 512] [--steps 10] [--warmup 2] --json
+ *   bench_train --preset small --threads 2 --batch 4 [--seq-len 512] [--steps 10] [--warmup 2]
+ *               [--precision auto|fp32|bf16] --json
  *
  * Runs full optimizer steps (forward, backward, clipping, AdamW, data sampling with FIM) and
  * prints one JSON line: tokens/s and ms/step are medians over the steps after the warm-up ones;
@@ -21,12 +22,12 @@ static int compare_doubles(const void *a, const void *b) {
 
 static int usage(void) {
     fprintf(stderr, "usage: bench_train [--preset tiny|small|medium|large] [--threads N] [--batch B] "
-                    "[--seq-len T] [--steps S] [--warmup W] [--json]\n");
+                    "[--seq-len T] [--steps S] [--warmup W] [--precision auto|fp32|bf16] [--json]\n");
     return 2;
 }
 
 int main(int argc, char **argv) {
-    const char *preset = "small";
+    const char *preset = "small", *precision = "auto";
     int threads = 2, batch = 4, seq_len = 0, steps = 10, warmup = 2, json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -38,6 +39,7 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--seq-len") == 0) seq_len = atoi(v);
         else if (strcmp(a, "--steps") == 0) steps = atoi(v);
         else if (strcmp(a, "--warmup") == 0) warmup = atoi(v);
+        else if (strcmp(a, "--precision") == 0) precision = v;
         else return usage();
         i++;
     }
@@ -55,7 +57,7 @@ int main(int argc, char **argv) {
     sl_train_options_default(&opts);
     opts.batch_size = batch;
     opts.seq_len = seq_len;
-    if (sl_trainer_create(model, &opts, &trainer) != SL_OK) {
+    if (sl_trainer_create(model, &opts, &trainer) != SL_OK || sl_trainer_set_precision(trainer, precision) != SL_OK) {
         fprintf(stderr, "bench_train: %s\n", sl_last_error());
         return 1;
     }
@@ -88,9 +90,9 @@ int main(int argc, char **argv) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("{\"preset\":\"%s\",\"threads\":%d,\"batch\":%d,\"seq_len\":%d,\"tokens_per_s\":%.1f,"
-           "\"ms_per_step\":%.2f,\"peak_rss_mb\":%.1f,\"kernel\":\"%s\"}\n",
+           "\"ms_per_step\":%.2f,\"peak_rss_mb\":%.1f,\"kernel\":\"%s\",\"precision\":\"%s\"}\n",
            preset, sl_get_threads(), batch, seq_len, (double)batch * seq_len / (median / 1e3), median,
-           ru.ru_maxrss / 1024.0, sl_cpu_kernel_name());
+           ru.ru_maxrss / 1024.0, sl_cpu_kernel_name(), sl_trainer_precision(trainer));
     sl_trainer_free(trainer); /* prints the SEEDLING_PROFILE breakdown, if asked */
     sl_model_free(model);
     free(data.tokens);
