@@ -10,6 +10,7 @@ import { collectCorpus } from './corpus';
 import { CrashNotice } from './crashNotice';
 import { registerDashboard } from './dashboard';
 import { EngineClient } from './engine/engineClient';
+import { WorkspaceIndexer } from './completion/workspaceIndexer';
 import { SeedlingInlineProvider, type CompleteOptions, type CompletionAnswer } from './completion/inlineProvider';
 import { Log } from './log';
 import { ModelHost } from './modelHost';
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): SeedlingApi {
   const services: SeedlingServices = { context, engine, training, model, config, log, paths };
 
   const provider = new SeedlingInlineProvider(engine, model, config, log);
+  const workspaceIndexer = new WorkspaceIndexer(engine, model, config, log);
   const crashNotice = new CrashNotice(model, training, log);
   const statusBar = new SeedlingStatusBar();
   const renderStatus = () =>
@@ -53,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): SeedlingApi {
     });
 
   context.subscriptions.push(
-    log, config, { dispose: () => void engine.dispose() }, model, training, provider, crashNotice, statusBar,
+    log, config, { dispose: () => void engine.dispose() }, model, training, provider, workspaceIndexer, crashNotice, statusBar,
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
     ...registerCommands(services),
     engine.onCrash((info) => {

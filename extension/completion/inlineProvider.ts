@@ -129,6 +129,8 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
           {
             prefix: prompt.prefix,
             suffix: prompt.suffix,
+            // Retrieval and copying leave the document's saved text out: the prompt carries its live text.
+            path: document.uri.scheme === 'file' ? document.uri.fsPath : undefined,
             maxTokens: singleLine ? Math.min(settings.maxTokens, 32) : settings.maxTokens,
             temperature: settings.temperature,
             // Generation past these cannot survive post-processing, so the engine may stop early.
