@@ -7,6 +7,7 @@ The corpus itself is not committed.
 
     python3 scripts/base-model/build_corpus.py discover   # (re)write manifest.json from what is installed
     python3 scripts/base-model/build_corpus.py build      # write .cache/base-corpus/{train,valid}/...
+    python3 scripts/base-model/build_corpus.py notice     # write NOTICE (sources and licences of the base model)
 
 The evaluation reserve (EVAL_RESERVE) is never taken, whatever the manifest says: quality figures are
 only honest if the model never saw the code it is judged on.
@@ -230,5 +231,27 @@ def build():
                       "files": len(seen_hashes), "out": str(OUT)}))
 
 
+def notice():
+    """Write NOTICE: what the shipped base model was pretrained on, under which licences."""
+    sources = [s for s in json.loads(MANIFEST.read_text())["sources"] if s.get("bytes", 0) > 0]
+    lines = [
+        "Seedling",
+        "Copyright (c) Seedling contributors. Licensed under the MIT licence (see LICENSE).",
+        "",
+        "The bundled base model (models/base-*.seedling) was pretrained by the Seedling engine on the",
+        "permissively licensed source code listed below (rebuild the corpus with",
+        "scripts/base-model/build_corpus.py from scripts/base-model/manifest.json). The model's weights are",
+        "a statistical summary of that code; no source file is included in this package.",
+        "",
+        f"{'kind':15} {'package':30} {'version':14} {'bytes':>10}  licence",
+    ]
+    for s in sources:
+        lines.append(f"{s['kind']:15} {s['name']:30} {s.get('version', ''):14} {s['bytes']:>10}  {s['licence']}")
+    lines.append("")
+    lines.append(f"{len(sources)} sources, {sum(s['bytes'] for s in sources) / 1e6:.1f} MB in all.")
+    (ROOT / "NOTICE").write_text("\n".join(lines) + "\n")
+    print(f"wrote {ROOT / 'NOTICE'} ({len(sources)} sources)")
+
+
 if __name__ == "__main__":
-    {"discover": discover, "build": build}.get(sys.argv[1] if len(sys.argv) > 1 else "", lambda: sys.exit(__doc__))()
+    {"discover": discover, "build": build, "notice": notice}.get(sys.argv[1] if len(sys.argv) > 1 else "", lambda: sys.exit(__doc__))()
