@@ -10,6 +10,7 @@
 #include "vectorize.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stddef.h>
 
 /* Elements per task in purely elementwise loops: large enough to amortise scheduling, small
@@ -126,70 +127,95 @@ void sl_layernorm_forward(float *out, float *mean, float *rstd, const float *inp
     sl_parallel_for(N, layernorm_forward_rows, &c);
 }
 
+typedef float v16 __attribute__((vector_size(64), aligned(4), may_alias));
+#define load16(p) (*(const v16 *)(p)) /* unaligned 16-float load */
+
+/* The backward is one pass over the rows: each row's dinp, and its share of dweight and dbias added
+ * into the partial sums of its row group. Groups are fixed by N alone (never by the thread count)
+ * and their partials are added in group order afterwards, so results are the same for any number
+ * of threads, while dout and inp are read once, row by row. */
+enum { LN_MAX_GROUPS = 32, LN_MIN_ROWS_PER_GROUP = 32 };
+
 typedef struct {
     float *dinp, *dweight, *dbias;
     const float *dout, *inp, *weight, *mean, *rstd;
-    int N, C;
+    int N, C, rows_per_group;
+    float *partials; /* [groups][2C]: dweight then dbias sums of each group (NULL: add in place) */
 } layernorm_bwd_ctx;
 
-/* dinp per row: with xhat = (x - mean) * rstd and g = dout * weight,
- * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)). */
-SL_VECTORIZED
-static void layernorm_backward_rows(void *p, int begin, int end, int thread) {
-    const layernorm_bwd_ctx *c = p;
-    int C = c->C;
-    for (int row = begin; row < end; row++) {
-        const float *x = c->inp + (size_t)row * C, *dy = c->dout + (size_t)row * C;
-        float *dx = c->dinp + (size_t)row * C;
-        float m = c->mean[row], s = c->rstd[row];
-        float g_part[16] = {0}, gx_part[16] = {0};
-        int i = 0;
-        for (; i + 16 <= C; i += 16)
-            for (int k = 0; k < 16; k++) {
-                float g = dy[i + k] * c->weight[i + k];
-                g_part[k] += g;
-                gx_part[k] += g * ((x[i + k] - m) * s);
-            }
-        float g_sum = 0.0f, gx_sum = 0.0f;
-        for (; i < C; i++) {
-            float g = dy[i] * c->weight[i];
-            g_sum += g;
-            gx_sum += g * ((x[i] - m) * s);
-        }
-        for (int k = 0; k < 16; k++) {
-            g_sum += g_part[k];
-            gx_sum += gx_part[k];
-        }
-        float g_mean = g_sum / (float)C, gx_mean = gx_sum / (float)C;
-        for (int i = 0; i < C; i++) {
-            float xhat = (x[i] - m) * s;
-            dx[i] += s * (dy[i] * c->weight[i] - g_mean - xhat * gx_mean);
-        }
+/* One row: dinp, with xhat = (x - mean) * rstd and g = dout * weight,
+ * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)); and the row's terms of dweight and dbias. */
+static inline __attribute__((always_inline)) void layernorm_backward_row(
+    float *restrict dx, float *restrict dw, float *restrict db, const float *restrict x,
+    const float *restrict dy, const float *restrict w, float m, float s, int C) {
+    /* Sixteen lanes of partial sums in a GNU vector (written as a plain loop, GCC scatters the
+     * partial arrays through shuffles here), combined in a fixed order. */
+    v16 g_acc = {0}, gx_acc = {0};
+    int i = 0;
+    for (; i + 16 <= C; i += 16) {
+        v16 xhat = (load16(x + i) - m) * s, g = load16(dy + i) * load16(w + i);
+        g_acc += g;
+        gx_acc += g * xhat;
+    }
+    float g_sum = 0.0f, gx_sum = 0.0f;
+    for (; i < C; i++) {
+        float xhat = (x[i] - m) * s, g = dy[i] * w[i];
+        g_sum += g;
+        gx_sum += g * xhat;
+    }
+    for (int k = 0; k < 16; k++) {
+        g_sum += g_acc[k];
+        gx_sum += gx_acc[k];
+    }
+    const float g_mean = g_sum / (float)C, gx_mean = gx_sum / (float)C;
+    for (i = 0; i < C; i++) {
+        float xhat = (x[i] - m) * s;
+        dx[i] += s * (dy[i] * w[i] - g_mean - xhat * gx_mean);
+        dw[i] += dy[i] * xhat;
+        db[i] += dy[i];
     }
 }
 
-/* dweight, dbias: sums over rows, split by channel block so each sum has one owner. */
 SL_VECTORIZED
-static void layernorm_backward_params(void *p, int begin, int end, int thread) {
+static void layernorm_backward_groups(void *p, int begin, int end, int thread) {
     const layernorm_bwd_ctx *c = p;
-    int C = c->C, c0 = begin * CHANNEL_BLOCK, c1 = end * CHANNEL_BLOCK;
-    if (c1 > C) c1 = C;
-    for (int row = 0; row < c->N; row++) {
-        const float *x = c->inp + (size_t)row * C, *dy = c->dout + (size_t)row * C;
-        float m = c->mean[row], s = c->rstd[row];
-        for (int i = c0; i < c1; i++) {
-            c->dweight[i] += dy[i] * ((x[i] - m) * s);
-            c->dbias[i] += dy[i];
+    const int C = c->C;
+    for (int grp = begin; grp < end; grp++) {
+        float *dw = c->dweight, *db = c->dbias;
+        if (c->partials) {
+            dw = c->partials + (size_t)grp * 2 * C, db = dw + C;
+            for (int i = 0; i < 2 * C; i++) dw[i] = 0.0f;
         }
+        int r0 = grp * c->rows_per_group, r1 = r0 + c->rows_per_group < c->N ? r0 + c->rows_per_group : c->N;
+        for (int row = r0; row < r1; row++)
+            layernorm_backward_row(c->dinp + (size_t)row * C, dw, db, c->inp + (size_t)row * C,
+                                   c->dout + (size_t)row * C, c->weight, c->mean[row], c->rstd[row], C);
     }
 }
 
 void sl_layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                            const float *inp, const float *weight, const float *mean,
                            const float *rstd, int N, int C) {
-    layernorm_bwd_ctx c = {dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C};
-    sl_parallel_for(N, layernorm_backward_rows, &c);
-    sl_parallel_for(ceil_div(C, CHANNEL_BLOCK), layernorm_backward_params, &c);
+    if (N <= 0 || C <= 0) return;
+    int groups = ceil_div(N, LN_MIN_ROWS_PER_GROUP);
+    if (groups > LN_MAX_GROUPS) groups = LN_MAX_GROUPS;
+    layernorm_bwd_ctx c = {dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C, ceil_div(N, groups), NULL};
+    c.partials = malloc(sizeof(float) * 2 * (size_t)C * (size_t)groups);
+    if (!c.partials) { /* no memory for the partials: every row adds in place, on this thread */
+        c.rows_per_group = N;
+        layernorm_backward_groups(&c, 0, 1, 0);
+        return;
+    }
+    groups = ceil_div(N, c.rows_per_group);
+    sl_parallel_for(groups, layernorm_backward_groups, &c);
+    for (int grp = 0; grp < groups; grp++) {
+        const float *dw = c.partials + (size_t)grp * 2 * C, *db = dw + C;
+        for (int i = 0; i < C; i++) {
+            dweight[i] += dw[i];
+            dbias[i] += db[i];
+        }
+    }
+    free(c.partials);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
