@@ -47,6 +47,7 @@ export const evalSpec: CommandSpec = {
     threads: { type: 'string', short: 't', valueName: 'N', description: 'CPU threads' },
     'max-tokens': { type: 'string', valueName: 'N', description: 'generation budget per completion (default 48)' },
     'context-share': { type: 'string', valueName: 'X', description: 'share of training files packed with related code (0..1)' },
+    'fim-rate': { type: 'string', valueName: 'X', description: 'share of training windows made fill-in-the-middle (0..1)' },
     variants: { type: 'string', valueName: 'LIST', description: 'completion strategies to compare (comma-separated)' },
     exclude: { type: 'string', multiple: true, valueName: 'GLOB', description: 'leave out matching paths (repeatable)' },
     json: { type: 'boolean', description: 'print the report as JSON on stdout' },
@@ -98,9 +99,11 @@ export async function evalCommand(parsed: Parsed, ctx: CliContext): Promise<numb
         ctx.installRoot);
       const trainPaths = train.map((f) => byPath.get(f.relativePath)!);
       const contextShare = numberOption(v, 'context-share', 'eval', { min: 0, max: 1 });
+      const fimRate = numberOption(v, 'fim-rate', 'eval', { min: 0, max: 1 });
       const result = await trainWithProgress(ctx, engine, {
         ...params, maxMinutes: params.maxSteps ? undefined : params.maxMinutes ?? 10,
         ...(contextShare !== undefined ? { contextShare } : {}),
+        ...(fimRate !== undefined ? { fimRate } : {}),
       }, trainPaths);
       modelPath = result.checkpointPath;
     }

@@ -63,3 +63,37 @@ export function bestCopy(corpusText: string, prefix: string): CopyMatch {
   const corpus = matchInText(corpusText, prefix);
   return corpus.matchLength > own.matchLength ? corpus : own;
 }
+
+/** Occurrences of one context examined for candidates (enough to see which continuations are common). */
+const MAX_OCCURRENCES = 256;
+/** Shorter contexts still worth copying from. */
+const MIN_CANDIDATE_MATCH = 6;
+
+/**
+ * Several copy candidates for ranking: the distinct line continuations after occurrences of the
+ * longest matching context, most frequent first, then (if fewer than `limit`) after occurrences of
+ * shorter contexts (about half, then a quarter of the longest). Blank continuations are skipped.
+ */
+export function copyCandidates(text: string, prefix: string, limit: number): CopyMatch[] {
+  const longestLength = longest(prefix, (needle) => text.indexOf(needle)).length;
+  const out: CopyMatch[] = [];
+  const seen = new Set<string>();
+  for (const length of [longestLength, Math.ceil(longestLength / 2), Math.ceil(longestLength / 4)]) {
+    if (out.length >= limit || length < MIN_CANDIDATE_MATCH) break;
+    const needle = prefix.slice(prefix.length - length);
+    const counts = new Map<string, number>();
+    for (let at = text.indexOf(needle), n = 0; at >= 0 && n < MAX_OCCURRENCES; at = text.indexOf(needle, at + 1), n++) {
+      const continuation = restOfLine(text, at + length);
+      if (continuation.trim() !== '') counts.set(continuation, (counts.get(continuation) ?? 0) + 1);
+    }
+    const ranked = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    for (const [continuation] of ranked) {
+      if (out.length >= limit) break;
+      const key = continuation.trimEnd();
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ continuation, matchLength: length });
+    }
+  }
+  return out;
+}

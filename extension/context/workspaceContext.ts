@@ -3,7 +3,7 @@
  * retrieval index (repoIndex.ts) and the text that copy candidates come from (copyIndex.ts), kept
  * together so a file change updates both. Pure: the engine process feeds it file contents.
  */
-import { bestCopy, type CopyMatch } from './copyIndex';
+import { bestCopy, copyCandidates, matchInPrefix, type CopyMatch } from './copyIndex';
 import { RepoIndex } from './repoIndex';
 
 export class WorkspaceContext {
@@ -41,6 +41,20 @@ export class WorkspaceContext {
    */
   copy(prefix: string, path?: string): CopyMatch {
     return bestCopy(this.corpusText(path), prefix);
+  }
+
+  /**
+   * Up to `limit` distinct copy candidates for ranking: the document's own longest earlier match
+   * first (when it matched at all), then the other files' (copyCandidates).
+   */
+  candidates(prefix: string, limit: number, path?: string): CopyMatch[] {
+    const own = matchInPrefix(prefix);
+    const out = own.continuation.trim() !== '' ? [own] : [];
+    for (const c of copyCandidates(this.corpusText(path), prefix, limit)) {
+      if (out.length >= limit) break;
+      if (!out.some((o) => o.continuation.trimEnd() === c.continuation.trimEnd())) out.push(c);
+    }
+    return out;
   }
 
   /** All files joined, rebuilt after changes (at most once per change burst: on the next request). */

@@ -17,6 +17,7 @@ export const DEFAULT_STRATEGY: Required<CompletionStrategy> = {
   retrieve: false,
   rank: 'none',
   copyMinMatch: 32,
+  copyCandidates: 1,
 };
 
 /** Share of the prompt's tokens related code may take. */
@@ -85,20 +86,36 @@ export async function completeAtCursor(
   };
   if (!ranking || r.stoppedBy === 'cancelled') return result;
 
-  const copy = deps.workspace ? deps.workspace.copy(prefix, params.path) : bestCopy('', prefix);
   const modelLine = firstLine(r.text);
-  if (copy.continuation.trim() === '' || copy.continuation.trimEnd() === modelLine.trimEnd()) return result;
-  let copyWins: boolean;
   if (strategy.rank === 'match') {
-    copyWins = copy.matchLength >= strategy.copyMinMatch;
-  } else {
-    const prompt = r.prompt!;
-    const modelScore = await lineLogProb(deps, prompt, r.healed + modelLine);
-    const copyScore = await lineLogProb(deps, prompt, r.healed + copy.continuation);
-    copyWins = copyScore > modelScore;
+    const copy = deps.workspace ? deps.workspace.copy(prefix, params.path) : bestCopy('', prefix);
+    if (copy.continuation.trim() !== '' && copy.matchLength >= strategy.copyMinMatch) {
+      result.text = copy.continuation;
+      result.source = 'copy';
+    }
+    return result;
   }
-  if (copyWins) result.text = copy.continuation;
-  if (copyWins) result.source = 'copy';
+  const copies = strategy.copyCandidates <= 1
+    ? [deps.workspace ? deps.workspace.copy(prefix, params.path) : bestCopy('', prefix)]
+    : deps.workspace ? deps.workspace.candidates(prefix, strategy.copyCandidates, params.path) : [bestCopy('', prefix)];
+  const lines = new Set<string>();
+  for (const c of copies) if (c.continuation.trim() !== '' && c.continuation.trimEnd() !== modelLine.trimEnd()) lines.add(c.continuation);
+  if (lines.size === 0) return result;
+  lines.add(modelLine);
+  // Sorted, neighbours share their starts, which the session's cache then computes once.
+  let best = modelLine;
+  let bestScore = -Infinity;
+  for (const line of [...lines].sort()) {
+    const score = await lineLogProb(deps, r.prompt!, r.healed + line);
+    if (score > bestScore) {
+      best = line;
+      bestScore = score;
+    }
+  }
+  if (best !== modelLine) {
+    result.text = best;
+    result.source = 'copy';
+  }
   return result;
 }
 

@@ -7,6 +7,11 @@
  *   child  -> parent  EngineResponse { id, result } | { id, error }
  *                     EngineEvent    { event, id, data }  (progress of request `id`)
  * Every request carries an id; progress and cancellation refer to it.
+ *
+ * The channel uses Node's 'advanced' serialization (structured clone, engineClient.ts forks with it), not
+ * JSON: typed arrays such as the attention weights travel as binary, NaN stays NaN (JSON made it null),
+ * and a field set to undefined arrives as undefined. Messages must stay plain data: a function or a
+ * class instance with private state cannot be cloned.
  */
 
 export type PresetName = 'tiny' | 'small' | 'medium' | 'large';
@@ -45,6 +50,8 @@ export interface TrainParams {
   /** Share of the training files (by path hash) trained as pieces preceded by related code from other
    * files, as completion prompts with retrieval show it (0 = off; default DEFAULT_CONTEXT_SHARE). */
   contextShare?: number;
+  /** Share of training windows turned into fill-in-the-middle examples (default DEFAULT_FIM_RATE). */
+  fimRate?: number;
 }
 
 export interface CorpusSummary {
@@ -98,6 +105,7 @@ export interface CompletionStrategy {
    * likelihood of each ('model'), by the copy's match length ('match'), or not at all. */
   rank?: 'none' | 'model' | 'match';
   copyMinMatch?: number;         // rank 'match': characters of matched context that make copy win
+  copyCandidates?: number;       // rank 'model': copy candidates scored beside the model's line
 }
 
 export interface CompleteParams extends CompletionStrategy {
@@ -132,8 +140,11 @@ export interface AttentionResult {
   tokenOffsets: number[];     // start offset of each token in the text (UTF-16 units, for reveal in editor)
   layers: number;
   heads: number;
-  /** weights[layer][head] = the T x T row-major attention matrix, as base64 of little-endian float32 */
-  weights: string[][];
+  /** Every head's attention probabilities, T = tokens.length, layer-major:
+   *  weights[((layer * heads + head) * T + query) * T + key]; zero where key > query (causal).
+   *  A Float32Array of layers * heads * T * T values (16 MB for 4 x 4 heads over 512 tokens), sent as
+   *  binary over the advanced-serialization channel. */
+  weights: Float32Array;
   next: { token: string; probability: number }[]; // top next-token candidates
   ms: number;
 }

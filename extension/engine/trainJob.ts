@@ -15,7 +15,7 @@ import type { CheckpointEvent, ModelConfig, TrainParams, TrainProgress, TrainRes
 import { packWithContext } from '../context/contextPacking';
 import { pathFraction, readDocuments, splitDocuments } from './trainData';
 import {
-  CONTEXT_PACKING_CHARS, DEFAULT_CONTEXT_SHARE, DEFAULT_MAX_MINUTES, EARLY_STOPPING_PATIENCE, EVAL_BATCHES, PRESET_TRAINING, TOKENIZER_TRAIN_BYTES,
+  CONTEXT_PACKING_CHARS, DEFAULT_CONTEXT_SHARE, DEFAULT_FIM_RATE, DEFAULT_MAX_MINUTES, EARLY_STOPPING_PATIENCE, EVAL_BATCHES, PRESET_TRAINING, TOKENIZER_TRAIN_BYTES,
   evalIntervalFor, stepsForTime, warmupFor,
 } from './trainSettings';
 
@@ -186,6 +186,7 @@ class TrainLoop {
     const preset = PRESET_TRAINING[params.preset];
     const resumed = setup.origin === 'resumed';
     this.trainer.setOptions({
+      fimRate: params.fimRate ?? DEFAULT_FIM_RATE,
       batchSize: resumed ? this.trainer.options.batchSize : preset.batchSize,
       seqLen: resumed ? Math.min(this.trainer.options.seqLen, seqLen) : seqLen,
       totalSteps: this.startStep + this.plannedSteps,

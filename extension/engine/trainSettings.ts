@@ -54,3 +54,7 @@ export const TOKENIZER_TRAIN_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_CONTEXT_SHARE = 0;
 /** Characters of related code before each packed piece: what a completion prompt gives it. */
 export const CONTEXT_PACKING_CHARS = 600;
+/** Share of training windows made fill-in-the-middle examples. The engine's own default is 0.5; on a
+ * small corpus and budget FIM does not emerge and completions use prefix-only prompts, so the windows
+ * are worth more as plain text (docs/quality.md). */
+export const DEFAULT_FIM_RATE = 0.5;

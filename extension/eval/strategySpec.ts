@@ -4,30 +4,43 @@
  *
  * A spec is words joined by "+": fim | prefix (the prompt; prefix if neither), heal, retrieve, rank
  * (choose model or copy by the model's likelihood), match<N> (choose copy when at least N characters
- * matched). What a spec does not name is off, so a spec means the same whatever the defaults become.
+ * matched), rank<N> (rank the model's line among N copy candidates; rank = rank1). What a spec does
+ * not name is off, so a spec means the same whatever the defaults become.
  */
 import type { CompletionStrategy } from '../engine/protocol';
 
 export function parseStrategy(spec: string): Required<CompletionStrategy> {
-  const strategy: Required<CompletionStrategy> = { promptMode: 'prefix', heal: false, retrieve: false, rank: 'none', copyMinMatch: 32 };
+  const strategy: Required<CompletionStrategy> = {
+    promptMode: 'prefix', heal: false, retrieve: false, rank: 'none', copyMinMatch: 32, copyCandidates: 1,
+  };
   let modes = 0;
+  let rankings = 0;
   for (const word of spec.split('+').map((w) => w.trim()).filter(Boolean)) {
     const match = /^match(\d+)$/.exec(word);
+    const rankN = /^rank(\d+)$/.exec(word);
     if (word === 'fim' || word === 'prefix') {
       strategy.promptMode = word;
       modes++;
     } else if (word === 'heal') strategy.heal = true;
     else if (word === 'retrieve') strategy.retrieve = true;
-    else if (word === 'rank') strategy.rank = 'model';
+    else if (word === 'rank') {
+      strategy.rank = 'model';
+      rankings++;
+    } else if (rankN && Number(rankN[1]) >= 1) {
+      strategy.rank = 'model';
+      rankings++;
+      strategy.copyCandidates = Number(rankN[1]);
+    }
     else if (match) {
+      rankings++;
       strategy.rank = 'match';
       strategy.copyMinMatch = Number(match[1]);
     } else {
-      throw new Error(`unknown word "${word}" in strategy "${spec}" (fim, prefix, heal, retrieve, rank, match<N>)`);
+      throw new Error(`unknown word "${word}" in strategy "${spec}" (fim, prefix, heal, retrieve, rank, rank<N>, match<N>)`);
     }
   }
   if (modes > 1) throw new Error(`strategy "${spec}" names more than one prompt mode`);
-  if (strategy.rank === 'model' && spec.includes('match')) throw new Error(`strategy "${spec}" names two ranking rules`);
+  if (rankings > 1) throw new Error(`strategy "${spec}" names two ranking rules`);
   return strategy;
 }
 

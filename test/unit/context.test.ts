@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chunkFile, identifiers } from '../../extension/context/chunks';
-import { bestCopy, matchInPrefix, matchInText } from '../../extension/context/copyIndex';
+import { bestCopy, copyCandidates, matchInPrefix, matchInText } from '../../extension/context/copyIndex';
 import { packWithContext, splitPieces } from '../../extension/context/contextPacking';
 import { RepoIndex, queryText } from '../../extension/context/repoIndex';
 import { WorkspaceContext } from '../../extension/context/workspaceContext';
@@ -78,6 +78,25 @@ test('copy matching: longest context in a text, and earlier in the same document
   assert.equal(bestCopy(corpus, doc).continuation, 'd(a, b)');
 });
 
+test('copyCandidates: distinct continuations of the longest context, most frequent first, then shorter contexts', () => {
+  const corpus = ['self.assertEqual(a, 1)', 'self.assertEqual(b, 2)', 'self.assertEqual(b, 2)', 'x.assertTrue(c)', ''].join('\n');
+  const got = copyCandidates(corpus, '    self.assertE', 5);
+  assert.deepEqual(got.slice(0, 2).map((c) => c.continuation), ['qual(b, 2)', 'qual(a, 1)']);
+  assert.equal(got[0].matchLength, 12);
+  // a quarter of the longest context ("ert") is under the minimum: no third tier
+  assert.ok(got.every((c) => c.matchLength >= 6));
+  assert.deepEqual(copyCandidates(corpus, '    self.assertE', 1).map((c) => c.continuation), ['qual(b, 2)']);
+  assert.deepEqual(copyCandidates(corpus, 'zzz', 3), []);
+});
+
+test('WorkspaceContext.candidates puts the document\'s own earlier match first', () => {
+  const ws = new WorkspaceContext();
+  ws.setFile('/w/a.py', 'total = compute(1)\ntotal = compute(2)\n');
+  const got = ws.candidates('total = compute(3)\nprint(total)\ntotal = comp', 3, '/w/b.py');
+  // the longest context ")\ntotal = comp" occurs once in a.py (before "ute(2)"); a shorter one finds "ute(1)"
+  assert.deepEqual(got.map((c) => c.continuation), ['ute(3)', 'ute(2)', 'ute(1)']);
+});
+
 test('WorkspaceContext copies from other files, not the edited one, and sees updates', () => {
   const ws = new WorkspaceContext();
   ws.setFile('/w/a.py', 'value = compute_total(items)\n');
@@ -114,10 +133,12 @@ test('packWithContext puts related code from other files before pieces of chosen
 
 test('strategy specs: words switch features on, unknown words are errors', () => {
   assert.deepEqual(parseStrategy('prefix+heal+retrieve+rank'),
-    { promptMode: 'prefix', heal: true, retrieve: true, rank: 'model', copyMinMatch: 32 });
-  assert.deepEqual(parseStrategy('fim'), { promptMode: 'fim', heal: false, retrieve: false, rank: 'none', copyMinMatch: 32 });
+    { promptMode: 'prefix', heal: true, retrieve: true, rank: 'model', copyMinMatch: 32, copyCandidates: 1 });
+  assert.deepEqual(parseStrategy('fim'), { promptMode: 'fim', heal: false, retrieve: false, rank: 'none', copyMinMatch: 32, copyCandidates: 1 });
   assert.equal(parseStrategy('heal+match20').copyMinMatch, 20);
   assert.equal(parseStrategy('heal+match20').rank, 'match');
+  assert.deepEqual([parseStrategy('rank4').rank, parseStrategy('rank4').copyCandidates], ['model', 4]);
+  assert.throws(() => parseStrategy('rank+match10'), /two ranking rules/);
   assert.throws(() => parseStrategy('prefix+fim'), /more than one prompt mode/);
   assert.throws(() => parseStrategy('prefix+beam'), /unknown word "beam"/);
   assert.deepEqual(parseVariants('fim, prefix+heal').map((v) => v.name), ['fim', 'prefix+heal']);
