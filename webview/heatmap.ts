@@ -1,14 +1,18 @@
 /**
- * heatmap.ts: attention matrices as images. Weights in a causal row sum to 1 and most are tiny, so
- * the colour follows sqrt(weight): a 0.01 weight is still visible next to a 0.9 one.
+ * heatmap.ts: attention matrices as images. Intensities (0..255, sqrt of the weight: see
+ * extension/dashboard/attentionPooling.ts) are painted between the theme's heatLow and heatHigh.
  */
+import { poolIntensities, pooledSize } from '../extension/dashboard/attentionPooling';
 import type { Palette } from './theme';
 
-/** Writes a T x T matrix (row-major) into a T x T canvas, scaled to the element's CSS size. */
-export function drawMatrix(canvas: HTMLCanvasElement, matrix: Float32Array, t: number, palette: Palette, highlightRow = -1): void {
-  if (t <= 0) return;
-  // Large matrices are reduced by taking each output pixel's maximum, so a sharp peak survives.
-  const size = Math.min(t, 512);
+/** The big matrix never needs more pixels than this; larger matrices are max-pooled down to it. */
+const MATRIX_MAX_PIXELS = 512;
+
+/** Paints size x size intensities (row-major) into the canvas, one pixel each (CSS scales it). The
+ *  highlighted row is a row of the t x t matrix the image stands for. */
+export function drawIntensities(canvas: HTMLCanvasElement, values: Uint8Array, size: number, palette: Palette,
+  highlight?: { row: number; t: number }): void {
+  if (size <= 0) return;
   if (canvas.width !== size || canvas.height !== size) { canvas.width = size; canvas.height = size; }
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
@@ -16,39 +20,28 @@ export function drawMatrix(canvas: HTMLCanvasElement, matrix: Float32Array, t: n
   const px = img.data;
   const [lr, lg, lb] = palette.heatLow;
   const [hr, hg, hb] = palette.heatHigh;
-  const scale = t / size;
-  for (let oy = 0; oy < size; oy++) {
-    const rowStart = Math.floor(oy * scale);
-    const rowEnd = Math.max(rowStart + 1, Math.floor((oy + 1) * scale));
-    for (let ox = 0; ox < size; ox++) {
-      const colStart = Math.floor(ox * scale);
-      const colEnd = Math.max(colStart + 1, Math.floor((ox + 1) * scale));
-      let w = 0;
-      for (let r = rowStart; r < rowEnd; r++) for (let c = colStart; c < colEnd; c++) { const v = matrix[r * t + c]; if (v > w) w = v; }
-      const a = Math.sqrt(Math.min(1, Math.max(0, w)));
-      const o = (oy * size + ox) * 4;
-      px[o] = lr + (hr - lr) * a;
-      px[o + 1] = lg + (hg - lg) * a;
-      px[o + 2] = lb + (hb - lb) * a;
-      px[o + 3] = 255;
-    }
+  for (let i = 0; i < size * size; i++) {
+    const a = values[i] / 255;
+    const o = i * 4;
+    px[o] = lr + (hr - lr) * a;
+    px[o + 1] = lg + (hg - lg) * a;
+    px[o + 2] = lb + (hb - lb) * a;
+    px[o + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
-  if (highlightRow >= 0 && highlightRow < t) {
-    const y = (highlightRow / t) * size;
+  if (highlight && highlight.row >= 0 && highlight.row < highlight.t) {
+    const y = (highlight.row / highlight.t) * size;
     ctx.strokeStyle = `rgb(${palette.heatHigh.join(',')})`;
     ctx.lineWidth = Math.max(1, size / 256);
-    ctx.strokeRect(0, y, size, Math.max(1, size / t));
+    ctx.strokeRect(0, y, size, Math.max(1, size / highlight.t));
   }
 }
 
-/** Mean over heads of one layer's matrices (the "average over heads" view). */
-export function averageHeads(weights: Float32Array[], layer: number, heads: number, t: number): Float32Array {
-  const out = new Float32Array(t * t);
-  for (let h = 0; h < heads; h++) {
-    const m = weights[layer * heads + h];
-    for (let i = 0; i < out.length; i++) out[i] += m[i];
-  }
-  for (let i = 0; i < out.length; i++) out[i] /= heads;
-  return out;
+/** Draws a full T x T matrix (row-major), max-pooled to at most MATRIX_MAX_PIXELS a side. */
+export function drawMatrix(canvas: HTMLCanvasElement, matrix: Float32Array, t: number, palette: Palette, highlightRow = -1): void {
+  const size = pooledSize(t, MATRIX_MAX_PIXELS);
+  if (size <= 0) return;
+  const values = new Uint8Array(size * size);
+  poolIntensities(matrix, 0, t, size, values);
+  drawIntensities(canvas, values, size, palette, { row: highlightRow, t });
 }

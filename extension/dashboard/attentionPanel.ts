@@ -2,11 +2,15 @@
  * attentionPanel.ts: "Seedling: Inspect Attention at Cursor". Sends the text before the cursor (or
  * the selection) to the engine, shows the answer in the "Seedling Attention" panel beside the editor,
  * and maps a clicked token back to its place in the document.
+ *
+ * The engine's answer (every head's full matrix) stays here; the webview first gets the last query
+ * rows and small previews (attentionData.ts), then asks for the full matrix of the head the user picks,
+ * which is answered from the kept answer without another engine call.
  */
 import * as vscode from 'vscode';
 import type { AttentionParams, AttentionResult } from '../engine/protocol';
-import { toAttentionView } from './attentionData';
-import { validateWebviewMessage, type AttentionView, type HostMessage } from './messages';
+import { matrixFor, toAttentionView } from './attentionData';
+import { validateWebviewMessage, type AttentionSelection, type AttentionView, type HostMessage } from './messages';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const ATTENTION_VIEW_TYPE = 'seedling.attention';
@@ -22,6 +26,8 @@ export interface AttentionHost {
 }
 
 interface Inspected {
+  inspection: number;
+  result: AttentionResult;  // the engine's full answer, for the webview's matrix requests
   uri: vscode.Uri;
   baseOffset: number;  // document offset of the first character sent
   text: string;
@@ -78,20 +84,22 @@ export class AttentionPanel implements vscode.Disposable {
     let view: AttentionView;
     try {
       const result = await this.host.attention({ text, maxTokens: ctx });
-      view = toAttentionView(result, name, performance.now() - t0, start > wanted);
+      if (seq !== this.requestSeq) return undefined; // a newer request superseded this one
+      view = toAttentionView(result, seq, name, 0, start > wanted);
+      view.roundTripMs = performance.now() - t0; // the engine, the channel, and the view's rows and previews
+      this.inspected = { inspection: seq, result, uri: doc.uri, baseOffset: start, text, tokenOffsets: view.tokenOffsets };
     } catch (err) {
       if (seq === this.requestSeq) this.send({ type: 'attentionError', message: err instanceof Error ? err.message : String(err) });
       return undefined;
     }
-    if (seq !== this.requestSeq) return undefined; // a newer request superseded this one
-    this.inspected = { uri: doc.uri, baseOffset: start, text, tokenOffsets: view.tokenOffsets };
     this.host.log('info', `Attention: ${view.tokens.length} tokens, engine ${view.ms.toFixed(0)} ms, round trip ${view.roundTripMs.toFixed(0)} ms`);
     this.send({ type: 'attention', view });
     return view;
   }
 
-  private send(m: HostMessage): void {
-    this.lastMessage = m;
+  /** Sends m; `replay` messages are sent again when the webview is recreated (it then asks for its matrix anew). */
+  private send(m: HostMessage, replay = true): void {
+    if (replay) this.lastMessage = m;
     void this.panel.webview.postMessage(m).then(undefined, () => {});
   }
 
@@ -107,8 +115,21 @@ export class AttentionPanel implements vscode.Disposable {
       if (this.lastMessage) this.send(this.lastMessage);
     } else if (m.type === 'revealToken') {
       await this.reveal(m.index);
+    } else if (m.type === 'requestAttentionMatrix') {
+      this.sendMatrix(m);
     } else if (m.type === 'log') {
       this.host.log(m.level, `Attention view: ${m.message}`);
+    }
+  }
+
+  private sendMatrix(m: AttentionSelection & { inspection: number }): void {
+    const ins = this.inspected;
+    // An answer replaced by a newer inspection: the webview asks again once it has the new one.
+    if (!ins || m.inspection !== ins.inspection) return;
+    try {
+      this.send({ type: 'attentionMatrix', matrix: matrixFor(ins.result, ins.inspection, m.layer, m.head, m.average) }, false);
+    } catch (err) {
+      this.host.log('warn', `Attention: rejected a matrix request: ${(err as Error).message}`);
     }
   }
 

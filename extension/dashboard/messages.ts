@@ -4,6 +4,7 @@
  * one side is added on the other.
  */
 import type { CheckpointEvent, CorpusSummary, ModelConfig, TrainProgress } from '../engine/protocol';
+import { PREVIEW_MAX_SIZE } from './attentionPooling';
 import { check, s, type Schema } from './schema';
 
 /** Facts about the model being trained, shown beside the curves. */
@@ -50,19 +51,41 @@ export interface RunRecord {
   end?: RunEnd;
 }
 
-/** The inspector's data: the engine's AttentionResult with the weights decoded to float32. */
+/**
+ * What the inspector draws at first, made by attentionData.ts from the engine's answer (which the host
+ * keeps): a few hundred kilobytes instead of every head's full matrix. T = tokens.length.
+ */
 export interface AttentionView {
+  inspection: number;    // which answer this is; the webview's matrix requests name it
   tokens: string[];
   tokenOffsets: number[];
   layers: number;
   heads: number;
-  /** weights[layer * heads + head] = T x T row-major */
-  weights: Float32Array[];
+  /** lastRows[(layer * heads + head) * T + key]: the last token's weights (token colouring) */
+  lastRows: Float32Array;
+  previewSize: number;   // P = min(T, PREVIEW_MAX_SIZE = 64): each head's preview is P x P
+  /** previews[(layer * heads + head) * P * P + y * P + x]: max-pooled weights as 0..255 intensities
+   *  on the sqrt scale (attentionPooling.ts), for the layer x head grid */
+  previews: Uint8Array;
   next: { token: string; probability: number }[];
   ms: number;            // engine time
   roundTripMs: number;   // request to answer, as the extension saw it
   documentName: string;
   truncated: boolean;    // the text was longer than the model's context; only its end is shown
+}
+
+/** Which matrix the inspector shows: one head, or (average) the mean over the layer's heads, in
+ *  which case `head` is only the head picked before and does not change the matrix. */
+export interface AttentionSelection {
+  layer: number;
+  head: number;
+  average: boolean;
+}
+
+/** The full T x T matrix (row-major) of a selection, sent when the webview asks for it. */
+export interface AttentionMatrix extends AttentionSelection {
+  inspection: number;
+  weights: Float32Array;
 }
 
 export type HostMessage =
@@ -75,11 +98,13 @@ export type HostMessage =
   | { type: 'model'; runId: string; model: ModelFacts }
   | { type: 'attentionPending'; documentName: string; characters: number }
   | { type: 'attention'; view: AttentionView }
+  | { type: 'attentionMatrix'; matrix: AttentionMatrix }
   | { type: 'attentionError'; message: string };
 
 export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'revealToken'; index: number }
+  | ({ type: 'requestAttentionMatrix'; inspection: number } & AttentionSelection)
   | { type: 'stopTraining' }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
@@ -104,18 +129,26 @@ const progressPoint = s.object({
 const sample = s.object({ prompt: s.string(20_000), completion: s.string(20_000) });
 const checkpointPoint = s.object({ step: count, samples: s.array(sample, 64), valLoss: s.nullableNumber(), at: real }, ['valLoss']);
 const runRecord = s.object({ info: runInfo, progress: s.array(progressPoint), checkpoints: s.array(checkpointPoint, 10_000), end: runEnd }, ['end']);
+// Up to 8192 tokens and 256 x 256 heads; the webview checks that the sizes agree with each other.
+const MAX_TOKENS = 8192;
+const inspection = s.int(0);
+const selection = { layer: s.int(0, 255), head: s.int(0, 255), average: s.boolean() };
 const attentionView = s.object({
-  tokens: s.array(s.string(4096), 8192),
-  tokenOffsets: s.array(count, 8192),
+  inspection,
+  tokens: s.array(s.string(4096), MAX_TOKENS),
+  tokenOffsets: s.array(count, MAX_TOKENS),
   layers: s.int(1, 256),
   heads: s.int(1, 256),
-  weights: s.array(s.float32array(), 65_536),
+  lastRows: s.float32array(),
+  previewSize: s.int(0, PREVIEW_MAX_SIZE),
+  previews: s.uint8array(),
   next: s.array(s.object({ token: s.string(4096), probability: s.number({ min: 0, max: 1 }) }), 100),
   ms: real,
   roundTripMs: real,
   documentName: s.string(4096),
   truncated: s.boolean(),
 });
+const attentionMatrix = s.object({ inspection, ...selection, weights: s.float32array(MAX_TOKENS * MAX_TOKENS) });
 
 const hostSchemas: Record<HostMessage['type'], Schema> = {
   snapshot: s.object({ type: s.literal('snapshot'), runs: s.array(runRecord, 1000), activeRunId: s.nullableString(200) }),
@@ -127,12 +160,14 @@ const hostSchemas: Record<HostMessage['type'], Schema> = {
   model: s.object({ type: s.literal('model'), runId, model: modelFacts }),
   attentionPending: s.object({ type: s.literal('attentionPending'), documentName: s.string(4096), characters: count }),
   attention: s.object({ type: s.literal('attention'), view: attentionView }),
+  attentionMatrix: s.object({ type: s.literal('attentionMatrix'), matrix: attentionMatrix }),
   attentionError: s.object({ type: s.literal('attentionError'), message: s.string(4000) }),
 };
 
 const webviewSchemas: Record<WebviewMessage['type'], Schema> = {
   ready: s.object({ type: s.literal('ready') }),
   revealToken: s.object({ type: s.literal('revealToken'), index: s.int(0, 1 << 20) }),
+  requestAttentionMatrix: s.object({ type: s.literal('requestAttentionMatrix'), inspection, ...selection }),
   stopTraining: s.object({ type: s.literal('stopTraining') }),
   log: s.object({ type: s.literal('log'), level: s.literal('info', 'warn', 'error'), message: s.string(4000) }),
 };

@@ -14,7 +14,11 @@ export type Schema =
   | { kind: 'array'; of: Schema; maxItems?: number }
   | { kind: 'record'; of: Schema; maxKeys?: number }
   | { kind: 'object'; fields: Record<string, Schema>; optional?: readonly string[] }
-  | { kind: 'float32array'; maxLength?: number };
+  | { kind: 'typedarray'; type: TypedArrayName; maxLength?: number };
+
+/** The binary arrays messages carry (VS Code passes them to and from the webview without JSON). */
+export type TypedArrayName = 'Float32Array' | 'Uint8Array';
+const TYPED_ARRAYS = { Float32Array, Uint8Array } as const;
 
 export const s = {
   string: (maxLength = 1 << 20): Schema => ({ kind: 'string', maxLength }),
@@ -28,7 +32,8 @@ export const s = {
   array: (of: Schema, maxItems = 1_000_000): Schema => ({ kind: 'array', of, maxItems }),
   record: (of: Schema, maxKeys = 256): Schema => ({ kind: 'record', of, maxKeys }),
   object: (fields: Record<string, Schema>, optional: readonly string[] = []): Schema => ({ kind: 'object', fields, optional }),
-  float32array: (maxLength = 64 << 20): Schema => ({ kind: 'float32array', maxLength }),
+  float32array: (maxLength = 64 << 20): Schema => ({ kind: 'typedarray', type: 'Float32Array', maxLength }),
+  uint8array: (maxLength = 64 << 20): Schema => ({ kind: 'typedarray', type: 'Uint8Array', maxLength }),
 };
 
 /** Returns null when `value` matches `schema`, else a message naming the first offending path. */
@@ -87,8 +92,11 @@ export function check(value: unknown, schema: Schema, path = '$'): string | null
       }
       return null;
     }
-    case 'float32array':
-      if (!(value instanceof Float32Array)) return `${path}: expected Float32Array, got ${describe(value)}`;
+    case 'typedarray':
+      // Exact class: a Uint8Array must not pass for a Float32Array's bytes, nor a Buffer for a Uint8Array.
+      if (!(value instanceof TYPED_ARRAYS[schema.type]) || value.constructor !== TYPED_ARRAYS[schema.type]) {
+        return `${path}: expected ${schema.type}, got ${describe(value)}`;
+      }
       if (schema.maxLength !== undefined && value.length > schema.maxLength) return `${path}: longer than ${schema.maxLength}`;
       return null;
   }

@@ -1,7 +1,7 @@
 /**
  * attentionView.ts: turn the engine's attention maps into the inspector's AttentionResult: token
  * texts, their offsets in the original text (UTF-16 units, for revealing them in the editor), the
- * per-layer/head matrices as base64, and the top next-token candidates.
+ * per-layer/head matrices (one Float32Array, sent as binary), and the top next-token candidates.
  */
 import type { NativeTokenizer } from './addon';
 import type { AttentionResult, ModelConfig } from './protocol';
@@ -50,22 +50,14 @@ export function buildAttentionResult(
     tokenOffsets.push(byteToUtf16[Math.min(byte, byteToUtf16.length - 1)]);
     byte += p.length;
   }
-  const matrix = T * T;
-  const layers: string[][] = [];
-  for (let l = 0; l < config.nLayers; l++) {
-    const heads: string[] = [];
-    for (let h = 0; h < config.nHeads; h++) {
-      const start = (l * config.nHeads + h) * matrix;
-      heads.push(Buffer.from(weights.buffer, weights.byteOffset + start * 4, matrix * 4).toString('base64'));
-    }
-    layers.push(heads);
-  }
+  const expected = config.nLayers * config.nHeads * T * T;
+  if (weights.length !== expected) throw new Error(`attention: the engine returned ${weights.length} weights, expected ${expected}`);
   return {
     tokens: pieces.map((p) => p.toString('utf8')),
     tokenOffsets,
     layers: config.nLayers,
     heads: config.nHeads,
-    weights: layers,
+    weights,
     next: topCandidates(tok, nextLogits, 10),
     ms,
   };

@@ -100,9 +100,14 @@ export class EngineClient {
         cleanup: () => options.signal?.removeEventListener('abort', onAbort),
       });
       const request: EngineRequest<M> = { id, method, params };
-      child.send(request, (err) => {
-        if (err) this.settle(id, undefined, new CodedError(ENGINE_CRASHED, `could not send ${method} to the engine: ${err.message}`));
-      });
+      try {
+        child.send(request, (err) => {
+          if (err) this.settle(id, undefined, new CodedError(ENGINE_CRASHED, `could not send ${method} to the engine: ${err.message}`));
+        });
+      } catch (err) {
+        // Structured clone refuses some values (a function, a symbol) before anything is sent.
+        this.settle(id, undefined, new CodedError('invalid argument', `cannot send ${method} to the engine: ${(err as Error).message}`));
+      }
     });
   }
 
@@ -125,6 +130,9 @@ export class EngineClient {
       execArgv: [],  // never inherit --inspect and friends from the host
       env: { ...process.env, ...this.options.env },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // Structured clone instead of JSON: the attention inspector's weights (16 MB of float32 for the
+      // small preset) cross as binary; as base64 in JSON they cost over a second. See protocol.ts.
+      serialization: 'advanced',
     });
     this.stderrTail = '';
     child.stderr?.setEncoding('utf8');

@@ -33,11 +33,27 @@ test('a diverged loss (null after JSON) is accepted; Infinity in a plain number 
   assert.equal(validateHostMessage({ type: 'runStarted', run: { ...run, startedAt: Infinity } }).ok, false);
 });
 
-test('attention weights must be Float32Arrays', () => {
-  const view = { tokens: ['a', 'b'], tokenOffsets: [0, 1], layers: 1, heads: 1, next: [{ token: 'c', probability: 0.5 }], ms: 1, roundTripMs: 2, documentName: 'a.js', truncated: false };
-  assert.equal(validateHostMessage({ type: 'attention', view: { ...view, weights: [new Float32Array(4)] } }).ok, true);
-  assert.match(errorOf(validateHostMessage({ type: 'attention', view: { ...view, weights: [[1, 0, 0.5, 0.5]] } })), /expected Float32Array/);
-  assert.match(errorOf(validateHostMessage({ type: 'attention', view: { ...view, weights: [new Float32Array(4)], next: [{ token: 'c', probability: 2 }] } })), /> 1/);
+test('attention views carry typed arrays of the exact kind', () => {
+  const view = { inspection: 1, tokens: ['a', 'b'], tokenOffsets: [0, 1], layers: 1, heads: 1, lastRows: new Float32Array(2), previewSize: 2,
+    previews: new Uint8Array(4), next: [{ token: 'c', probability: 0.5 }], ms: 1, roundTripMs: 2, documentName: 'a.js', truncated: false };
+  assert.equal(validateHostMessage({ type: 'attention', view }).ok, true);
+  assert.match(errorOf(validateHostMessage({ type: 'attention', view: { ...view, lastRows: [0.5, 0.5] } })), /lastRows: expected Float32Array, got array/);
+  assert.match(errorOf(validateHostMessage({ type: 'attention', view: { ...view, previews: new Float32Array(4) } })), /previews: expected Uint8Array, got Float32Array/);
+  assert.match(errorOf(validateHostMessage({ type: 'attention', view: { ...view, previews: Buffer.alloc(4) } })), /expected Uint8Array, got Buffer/);
+  assert.match(errorOf(validateHostMessage({ type: 'attention', view: { ...view, previewSize: 65 } })), /> 64/);
+  assert.match(errorOf(validateHostMessage({ type: 'attention', view: { ...view, next: [{ token: 'c', probability: 2 }] } })), /> 1/);
+  const matrix = { inspection: 1, layer: 0, head: 0, average: false, weights: new Float32Array(4) };
+  assert.equal(validateHostMessage({ type: 'attentionMatrix', matrix }).ok, true);
+  assert.match(errorOf(validateHostMessage({ type: 'attentionMatrix', matrix: { ...matrix, weights: new Uint8Array(4) } })), /expected Float32Array/);
+});
+
+test('matrix requests from the webview are checked', () => {
+  const request = { type: 'requestAttentionMatrix', inspection: 3, layer: 1, head: 0, average: true };
+  assert.equal(validateWebviewMessage(request).ok, true);
+  assert.match(errorOf(validateWebviewMessage({ ...request, layer: -1 })), /layer: -1 < 0/);
+  assert.match(errorOf(validateWebviewMessage({ ...request, head: 1.5 })), /integer/);
+  assert.match(errorOf(validateWebviewMessage({ ...request, average: 'yes' })), /expected boolean/);
+  assert.match(errorOf(validateWebviewMessage({ type: 'requestAttentionMatrix', layer: 0, head: 0, average: false })), /inspection: missing/);
 });
 
 test('toProgressPoint keeps only charted fields and maps NaN to null', () => {
