@@ -48,6 +48,8 @@ export class AttentionInspector {
   private readonly tokensBox = el('pre', { class: 'tokens', id: 'attention-tokens' });
   private readonly grid = el('div', { class: 'head-grid', id: 'head-grid' });
   private readonly matrix = el('canvas', { class: 'matrix', id: 'attention-matrix', role: 'img', 'aria-label': 'attention matrix of the chosen head' });
+  /** The query row's mark over the matrix (an element, so the canvas holds only weights). */
+  private readonly queryMarker = el('div', { class: 'query-marker', 'aria-hidden': 'true', hidden: '' });
   private readonly matrixInfo = el('div', { class: 'matrix-info muted' }, 'Hover the matrix for weights; click a row to make that token the query.');
   private readonly nextBox = el('ol', { class: 'next-tokens', id: 'next-tokens' });
 
@@ -71,7 +73,7 @@ export class AttentionInspector {
         el('section', { class: 'tokens-section' }, el('h2', {}, 'Tokens (background = attention from the query token)'), this.tokensBox),
         el('section', { class: 'side' },
           el('h2', {}, 'Layers × heads'), this.grid,
-          el('h2', {}, 'Matrix (query rows × key columns)'), this.matrix, this.matrixInfo,
+          el('h2', {}, 'Matrix (query rows × key columns)'), el('div', { class: 'matrix-wrap' }, this.matrix, this.queryMarker), this.matrixInfo,
           el('h2', {}, 'Next token'), this.nextBox)));
   }
 
@@ -214,17 +216,20 @@ export class AttentionInspector {
   private renderMatrix(v: AttentionView, t: number): void {
     let source: 'full' | 'preview' | 'pending';
     if (this.matrixData) {
-      drawMatrix(this.matrix, this.matrixData.weights, t, this.palette, this.query);
+      drawMatrix(this.matrix, this.matrixData.weights, t, this.palette);
       source = 'full';
     } else {
       const p = v.previewSize;
       const k = this.layer * v.heads + this.head;
       const values = this.average ? new Uint8Array(p * p) : v.previews.subarray(k * p * p, (k + 1) * p * p);
-      drawIntensities(this.matrix, values, p, this.palette, { row: this.query, t });
+      drawIntensities(this.matrix, values, p, this.palette);
       source = this.average ? 'pending' : 'preview';
     }
+    this.queryMarker.hidden = false;
+    this.queryMarker.style.top = `${(this.query / t) * 100}%`;
+    this.queryMarker.style.height = `${100 / t}%`;
     Object.assign(this.matrix.dataset, {
-      tokens: String(t), layer: String(this.layer), head: this.average ? 'average' : String(this.head), source,
+      tokens: String(t), layer: String(this.layer), head: this.average ? 'average' : String(this.head), source, query: String(this.query),
     });
   }
 

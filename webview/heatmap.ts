@@ -8,10 +8,10 @@ import type { Palette } from './theme';
 /** The big matrix never needs more pixels than this; larger matrices are max-pooled down to it. */
 const MATRIX_MAX_PIXELS = 512;
 
-/** Paints size x size intensities (row-major) into the canvas, one pixel each (CSS scales it). The
- *  highlighted row is a row of the t x t matrix the image stands for. */
-export function drawIntensities(canvas: HTMLCanvasElement, values: Uint8Array, size: number, palette: Palette,
-  highlight?: { row: number; t: number }): void {
+/** Paints size x size intensities (row-major) into the canvas, one pixel each (CSS scales it). Only
+ *  data goes on the canvas (marks such as the query row are elements above it), so its pixels can be
+ *  read back as the weights' picture. */
+export function drawIntensities(canvas: HTMLCanvasElement, values: Uint8Array, size: number, palette: Palette): void {
   if (size <= 0) return;
   if (canvas.width !== size || canvas.height !== size) { canvas.width = size; canvas.height = size; }
   const ctx = canvas.getContext('2d');
@@ -29,19 +29,13 @@ export function drawIntensities(canvas: HTMLCanvasElement, values: Uint8Array, s
     px[o + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
-  if (highlight && highlight.row >= 0 && highlight.row < highlight.t) {
-    const y = (highlight.row / highlight.t) * size;
-    ctx.strokeStyle = `rgb(${palette.heatHigh.join(',')})`;
-    ctx.lineWidth = Math.max(1, size / 256);
-    ctx.strokeRect(0, y, size, Math.max(1, size / highlight.t));
-  }
 }
 
 /** Draws a full T x T matrix (row-major), max-pooled to at most MATRIX_MAX_PIXELS a side. */
-export function drawMatrix(canvas: HTMLCanvasElement, matrix: Float32Array, t: number, palette: Palette, highlightRow = -1): void {
+export function drawMatrix(canvas: HTMLCanvasElement, matrix: Float32Array, t: number, palette: Palette): void {
   const size = pooledSize(t, MATRIX_MAX_PIXELS);
   if (size <= 0) return;
   const values = new Uint8Array(size * size);
   poolIntensities(matrix, 0, t, size, values);
-  drawIntensities(canvas, values, size, palette, { row: highlightRow, t });
+  drawIntensities(canvas, values, size, palette);
 }

@@ -127,31 +127,7 @@ export async function scenario({ page, server, workspace, shots, metrics, step }
     const t0 = Date.now();
     await runCommand(page, 'Seedling: Inspect Attention at Cursor');
     attention = await findWebview(page, 'attention');
-    const state = await waitInFrame(attention, () => {
-      const s = document.body.dataset.attention;
-      if (s === 'error') return { error: document.querySelector('.status')?.textContent };
-      if (s !== 'ready') return null;
-      const matrix = document.getElementById('attention-matrix');
-      const ctx = matrix.getContext('2d');
-      const size = matrix.width;
-      const data = ctx.getImageData(0, 0, size, size).data;
-      const px = (x, y) => Array.from(data.subarray((y * size + x) * 4, (y * size + x) * 4 + 3));
-      const background = px(size - 1, 0); // above the diagonal: a causal model never attends there
-      let lastRowLit = 0;
-      for (let x = 0; x < size; x++) if (px(x, size - 1).some((v, i) => Math.abs(v - background[i]) > 8)) lastRowLit++;
-      let upperLit = 0;
-      for (let y = 0; y < size; y += Math.max(1, size >> 5)) for (let x = y + 2; x < size; x += Math.max(1, size >> 5)) if (px(x, y).some((v, i) => Math.abs(v - background[i]) > 8)) upperLit++;
-      const tokens = [...document.querySelectorAll('#attention-tokens .tok')];
-      return {
-        header: document.querySelector('.status')?.textContent ?? '',
-        tokens: tokens.length, matrixTokens: Number(matrix.dataset.tokens),
-        text: tokens.map((t) => t.dataset.token).join(''),
-        coloured: tokens.filter((t) => t.style.backgroundColor).length,
-        thumbs: document.querySelectorAll('#head-grid canvas.thumb').length,
-        next: document.querySelectorAll('#next-tokens li').length,
-        lastRowLit, upperLit,
-      };
-    }, undefined, { timeout: 60_000, what: 'the attention answer' });
+    const state = await waitInFrame(attention, readInspector, undefined, { timeout: 60_000, what: 'the attention answer and its full matrix' });
     assert(!state.error, `inspector error: ${state.error}`);
     // The tokens must be the text before the cursor (where accepting the completion left it).
     const cursor = (await page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().innerText()).match(/Ln (\d+), Col (\d+)/);
@@ -160,10 +136,12 @@ export async function scenario({ page, server, workspace, shots, metrics, step }
     const doc = [...lines.slice(0, ln - 1), lines[ln - 1].slice(0, Number(cursor[2]) - 1)].join('\n');
     assert(state.tokens > 10 && state.tokens === state.matrixTokens, `token count ${state.tokens} vs matrix ${state.matrixTokens}`);
     assert(doc.endsWith(state.text), `tokens are not the text before the cursor: ...${JSON.stringify(state.text.slice(-60))}`);
-    assert(state.thumbs === 2 * 2, `tiny preset has 2 layers x 2 heads, grid shows ${state.thumbs}`);
-    assert(state.coloured > 0, 'no token coloured by attention');
-    assert(state.lastRowLit > 0, 'last query row of the matrix is empty');
-    assert(state.upperLit === 0, `matrix has ${state.upperLit} lit cells above the diagonal (not causal)`);
+    assert(state.thumbs.length === 2 * 2, `tiny preset has 2 layers x 2 heads, grid shows ${state.thumbs.length}`);
+    for (const th of state.thumbs) {
+      assert(th.size >= 2 && th.lastRowLit > 0, `thumbnail ${th.name} (${th.size} px) has an empty last row`);
+      assert(th.upperLit === 0, `thumbnail ${th.name} has ${th.upperLit} lit pixels above the diagonal`);
+    }
+    assertMatrixDrawn(state, 'layer 0');
     assert(state.next > 0, 'no next-token candidates');
     const m = state.header.match(/engine (\d+) ms · round trip (\d+) ms/);
     metrics.attentionTiny = { tokens: state.tokens, engineMs: m && Number(m[1]), roundTripMs: m && Number(m[2]), commandToDrawnMs: Date.now() - t0 };
@@ -174,16 +152,23 @@ export async function scenario({ page, server, workspace, shots, metrics, step }
     const t0 = Date.now();
     await attention.evaluate(() => { document.body.dataset.attention = 'stale'; });
     await runCommand(page, 'Seedling: Inspect Attention at Cursor');
-    const header = await waitInFrame(attention, () => document.body.dataset.attention === 'ready' && document.querySelector('.status')?.textContent, undefined, { timeout: 60_000, what: 'the second answer' });
+    const header = await waitInFrame(attention, () => document.body.dataset.attention === 'ready' && document.getElementById('attention-matrix').dataset.source === 'full' &&
+      document.querySelector('.status')?.textContent, undefined, { timeout: 60_000, what: 'the second answer' });
     const m = header.match(/(\d+) tokens.*engine (\d+) ms · round trip (\d+) ms/);
     metrics.attentionTinyWarm = { tokens: m && Number(m[1]), engineMs: m && Number(m[2]), roundTripMs: m && Number(m[3]), commandToDrawnMs: Date.now() - t0 };
   });
 
   await step('the inspector picks a head, averages heads, and reveals a clicked token in the editor', async () => {
+    // Each pick asks the host for that matrix; what is then drawn must be it, in full, and causal.
     await attention.click('#head-grid canvas.thumb[data-layer="1"][data-head="1"]');
-    await waitInFrame(attention, () => { const m = document.getElementById('attention-matrix').dataset; return m.layer === '1' && m.head === '1'; }, undefined, { what: 'layer 1 head 1 selected' });
+    const picked = await waitInFrame(attention, readInspector, { layer: '1', head: '1' }, { what: 'layer 1 head 1 drawn in full' });
+    assertMatrixDrawn(picked, 'layer 1 head 1');
+    assert(picked.selectedThumbs.join() === '1/1', `selected thumbnails: ${picked.selectedThumbs.join()}`);
     await attention.click('#average-heads');
-    await waitInFrame(attention, () => document.getElementById('attention-matrix').dataset.head === 'average', undefined, { what: 'average over heads' });
+    const mean = await waitInFrame(attention, readInspector, { layer: '1', head: 'average' }, { what: 'the mean over heads drawn in full' });
+    assertMatrixDrawn(mean, 'mean of layer 1');
+    assert(mean.selectedThumbs.join() === '1/0,1/1', `selected thumbnails for the mean: ${mean.selectedThumbs.join()}`);
+    assert(picked.weights !== mean.weights, 'the mean colours the tokens exactly as head 1 did');
     const target = await attention.evaluate(() => {
       const toks = [...document.querySelectorAll('#attention-tokens .tok')];
       const t = toks.find((s) => /^[A-Za-z_]{3,}$/.test(s.dataset.token ?? '')) ?? toks[0];
@@ -266,6 +251,52 @@ export async function scenario({ page, server, workspace, shots, metrics, step }
       await shot(name);
     }
   });
+}
+
+/**
+ * Runs in the inspector's frame: null until an answer is shown with the full matrix of the wanted
+ * selection ({ layer, head } as the matrix's data attributes spell them; any when omitted), then what
+ * a user would see: tokens, their colours, the matrix's and thumbnails' pixels.
+ */
+function readInspector(want) {
+  const s = document.body.dataset.attention;
+  if (s === 'error') return { error: document.querySelector('.status')?.textContent };
+  const matrix = document.getElementById('attention-matrix');
+  const m = matrix.dataset;
+  if (s !== 'ready' || m.source !== 'full' || (want && (m.layer !== want.layer || m.head !== want.head))) return null;
+  // Lit: a pixel differing from the background, taken above the diagonal (a causal model never attends there).
+  const pixels = (canvas, step) => {
+    const size = canvas.width;
+    const data = canvas.getContext('2d').getImageData(0, 0, size, size).data;
+    const px = (x, y) => Array.from(data.subarray((y * size + x) * 4, (y * size + x) * 4 + 3));
+    const background = px(size - 1, 0);
+    const lit = (x, y) => px(x, y).some((v, i) => Math.abs(v - background[i]) > 8);
+    let lastRowLit = 0;
+    for (let x = 0; x < size; x++) if (lit(x, size - 1)) lastRowLit++;
+    let upperLit = 0;
+    for (let y = 0; y < size; y += step(size)) for (let x = y + 2; x < size; x += step(size)) if (lit(x, y)) upperLit++;
+    return { size, lastRowLit, upperLit };
+  };
+  const tokens = [...document.querySelectorAll('#attention-tokens .tok')];
+  const thumbs = [...document.querySelectorAll('#head-grid canvas.thumb')];
+  return {
+    header: document.querySelector('.status')?.textContent ?? '',
+    tokens: tokens.length, matrixTokens: Number(m.tokens),
+    text: tokens.map((t) => t.dataset.token).join(''),
+    coloured: tokens.filter((t) => t.style.backgroundColor).length,
+    weights: tokens.map((t) => t.dataset.weight).join(),
+    thumbs: thumbs.map((c) => ({ name: `${c.dataset.layer}/${c.dataset.head}`, ...pixels(c, () => 1) })),
+    selectedThumbs: thumbs.filter((c) => c.classList.contains('selected')).map((c) => `${c.dataset.layer}/${c.dataset.head}`),
+    next: document.querySelectorAll('#next-tokens li').length,
+    ...pixels(matrix, (size) => Math.max(1, size >> 5)),
+  };
+}
+
+/** The matrix shows the last query row and nothing above the diagonal; the tokens are coloured by that row. */
+function assertMatrixDrawn(state, what) {
+  assert(state.coloured > 0, `${what}: no token coloured by attention`);
+  assert(state.lastRowLit > 0, `${what}: the last query row of the matrix is empty`);
+  assert(state.upperLit === 0, `${what}: the matrix has ${state.upperLit} lit cells above the diagonal (not causal)`);
 }
 
 /** Picks a colour theme the way a user does: "Preferences: Color Theme", type its name, Enter. */
