@@ -28,6 +28,9 @@ mkdir -p "$out"
 # The base model may be rewritten while we run (pretraining in progress): score a frozen copy.
 frozen="$out/base.seedling"
 cp "$base" "$frozen"
+# So may dist/seedling.node (a rebuild replaces a mapped library: SIGBUS mid-run): use a copy.
+cp dist/seedling.node "$out/seedling.node"
+export SEEDLING_ADDON="$out/seedling.node"
 
 email="${EMAIL_DIR:-$(python3 -c 'import email, os; print(os.path.dirname(email.__file__))')}"
 mobx_dir="$root/.cache/eval/mobx"
