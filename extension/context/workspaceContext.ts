@@ -6,6 +6,9 @@
 import { bestCopy, copyCandidates, matchInPrefix, type CopyMatch } from './copyIndex';
 import { RepoIndex } from './repoIndex';
 
+/** An earlier match in the document shorter than this (a letter or two) is chance, not a repeat. */
+const MIN_OWN_MATCH = 4;
+
 export class WorkspaceContext {
   readonly index = new RepoIndex();
   private readonly texts = new Map<string, string>();
@@ -45,11 +48,11 @@ export class WorkspaceContext {
 
   /**
    * Up to `limit` distinct copy candidates for ranking: the document's own longest earlier match
-   * first (when it matched at all), then the other files' (copyCandidates).
+   * first (when at least MIN_OWN_MATCH characters matched), then the other files' (copyCandidates).
    */
   candidates(prefix: string, limit: number, path?: string): CopyMatch[] {
     const own = matchInPrefix(prefix);
-    const out = own.continuation.trim() !== '' ? [own] : [];
+    const out = own.continuation.trim() !== '' && own.matchLength >= MIN_OWN_MATCH ? [own] : [];
     for (const c of copyCandidates(this.corpusText(path), prefix, limit)) {
       if (out.length >= limit) break;
       if (!out.some((o) => o.continuation.trimEnd() === c.continuation.trimEnd())) out.push(c);

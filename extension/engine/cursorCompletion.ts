@@ -70,6 +70,7 @@ export async function completeAtCursor(
     : '';
   const singleLine = params.stop?.includes('\n') ?? false;
   const ranking = singleLine && strategy.rank !== 'none';
+  const scoring = ranking && (strategy.rank === 'model' || strategy.rank === 'copy');
   const r = await deps.session.complete(deps.tokenizer, prefix, suffix, {
     maxTokens: generation.maxTokens,
     temperature: generation.temperature,
@@ -78,7 +79,7 @@ export async function completeAtCursor(
     promptMode: strategy.promptMode,
     heal: strategy.heal,
     ...(context ? { context, contextMaxTokens } : {}),
-    returnPrompt: ranking && strategy.rank === 'model',
+    returnPrompt: scoring,
   });
   const result: CursorCompletion = {
     text: r.text, source: 'model', promptTokens: r.promptTokens, reusedTokens: r.reusedTokens,
@@ -99,11 +100,19 @@ export async function completeAtCursor(
     ? [deps.workspace ? deps.workspace.copy(prefix, params.path) : bestCopy('', prefix)]
     : deps.workspace ? deps.workspace.candidates(prefix, strategy.copyCandidates, params.path) : [bestCopy('', prefix)];
   const lines = new Set<string>();
-  for (const c of copies) if (c.continuation.trim() !== '' && c.continuation.trimEnd() !== modelLine.trimEnd()) lines.add(c.continuation);
-  if (lines.size === 0) return result;
-  lines.add(modelLine);
+  for (const c of copies) if (c.continuation.trim() !== '') lines.add(c.continuation);
+  if (strategy.rank === 'copy') {
+    // The model's own greedy line is locally the likeliest by construction, so it is left out: the
+    // model only judges between lines that were written somewhere.
+    if (lines.size === 0) return result;
+    if (lines.size === 1) return { ...result, text: [...lines][0], source: 'copy' };
+  } else {
+    for (const line of lines) if (line.trimEnd() === modelLine.trimEnd()) lines.delete(line);
+    if (lines.size === 0) return result;
+    lines.add(modelLine);
+  }
   // Sorted, neighbours share their starts, which the session's cache then computes once.
-  let best = modelLine;
+  let best = strategy.rank === 'copy' ? '' : modelLine;
   let bestScore = -Infinity;
   for (const line of [...lines].sort()) {
     const score = await lineLogProb(deps, r.prompt!, r.healed + line);
@@ -112,7 +121,7 @@ export async function completeAtCursor(
       bestScore = score;
     }
   }
-  if (best !== modelLine) {
+  if (best !== modelLine && best !== '') {
     result.text = best;
     result.source = 'copy';
   }

@@ -101,11 +101,13 @@ export interface CompletionStrategy {
   promptMode?: 'fim' | 'prefix'; // fill-in-the-middle markers with the suffix, or the prefix alone
   heal?: boolean;                // token healing at the cursor
   retrieve?: boolean;            // related workspace code (indexFiles) into the prompt
-  /** Choose between the model's line and the workspace's longest-match copy: by the model's
-   * likelihood of each ('model'), by the copy's match length ('match'), or not at all. */
-  rank?: 'none' | 'model' | 'match';
+  /** Choose between the model's line and lines copied from longest matches (in the document's own
+   * prefix and the workspace): 'model' ranks the model's line among copyCandidates copies by the
+   * model's likelihood; 'copy' ranks only the copies that way (the model's line when there is none);
+   * 'match' takes the best copy when its matched context is at least copyMinMatch characters. */
+  rank?: 'none' | 'model' | 'copy' | 'match';
   copyMinMatch?: number;         // rank 'match': characters of matched context that make copy win
-  copyCandidates?: number;       // rank 'model': copy candidates scored beside the model's line
+  copyCandidates?: number;       // rank 'model' / 'copy': how many copy candidates are scored
 }
 
 export interface CompleteParams extends CompletionStrategy {

@@ -13,6 +13,7 @@ import type { NativeDataset, NativeModel, NativeTokenizer, NativeTrainer, Seedli
 import { codedError } from './engineErrors';
 import type { CheckpointEvent, ModelConfig, TrainParams, TrainProgress, TrainResult } from './protocol';
 import { packWithContext } from '../context/contextPacking';
+import { DEFAULT_STRATEGY } from './cursorCompletion';
 import { pathFraction, readDocuments, splitDocuments } from './trainData';
 import {
   CONTEXT_PACKING_CHARS, DEFAULT_CONTEXT_SHARE, DEFAULT_FIM_RATE, DEFAULT_MAX_MINUTES, EARLY_STOPPING_PATIENCE, EVAL_BATCHES, PRESET_TRAINING, TOKENIZER_TRAIN_BYTES,
@@ -334,7 +335,9 @@ class TrainLoop {
     try {
       const samples: { prompt: string; completion: string }[] = [];
       for (const prompt of prompts) {
-        const r = await session.complete(this.setup.tokenizer, prompt, '', { maxTokens: SAMPLE_MAX_TOKENS, temperature: 0 });
+        const r = await session.complete(this.setup.tokenizer, prompt, '', {
+          maxTokens: SAMPLE_MAX_TOKENS, temperature: 0, promptMode: DEFAULT_STRATEGY.promptMode, heal: DEFAULT_STRATEGY.heal,
+        });
         samples.push({ prompt, completion: r.text });
       }
       return samples;

@@ -4,8 +4,9 @@
  *
  * A spec is words joined by "+": fim | prefix (the prompt; prefix if neither), heal, retrieve, rank
  * (choose model or copy by the model's likelihood), match<N> (choose copy when at least N characters
- * matched), rank<N> (rank the model's line among N copy candidates; rank = rank1). What a spec does
- * not name is off, so a spec means the same whatever the defaults become.
+ * matched), rank<N> (rank the model's line among N copy candidates; rank = rank1), copy<N> (rank N
+ * copy candidates without the model's line; copy1 = the best copy, else the model's line). What a
+ * spec does not name is off, so a spec means the same whatever the defaults become.
  */
 import type { CompletionStrategy } from '../engine/protocol';
 
@@ -18,6 +19,7 @@ export function parseStrategy(spec: string): Required<CompletionStrategy> {
   for (const word of spec.split('+').map((w) => w.trim()).filter(Boolean)) {
     const match = /^match(\d+)$/.exec(word);
     const rankN = /^rank(\d+)$/.exec(word);
+    const copyN = /^copy(\d+)$/.exec(word);
     if (word === 'fim' || word === 'prefix') {
       strategy.promptMode = word;
       modes++;
@@ -25,6 +27,10 @@ export function parseStrategy(spec: string): Required<CompletionStrategy> {
     else if (word === 'retrieve') strategy.retrieve = true;
     else if (word === 'rank') {
       strategy.rank = 'model';
+      rankings++;
+    } else if (copyN && Number(copyN[1]) >= 1) {
+      strategy.rank = 'copy';
+      strategy.copyCandidates = Number(copyN[1]);
       rankings++;
     } else if (rankN && Number(rankN[1]) >= 1) {
       strategy.rank = 'model';
@@ -36,7 +42,7 @@ export function parseStrategy(spec: string): Required<CompletionStrategy> {
       strategy.rank = 'match';
       strategy.copyMinMatch = Number(match[1]);
     } else {
-      throw new Error(`unknown word "${word}" in strategy "${spec}" (fim, prefix, heal, retrieve, rank, rank<N>, match<N>)`);
+      throw new Error(`unknown word "${word}" in strategy "${spec}" (fim, prefix, heal, retrieve, rank, rank<N>, copy<N>, match<N>)`);
     }
   }
   if (modes > 1) throw new Error(`strategy "${spec}" names more than one prompt mode`);

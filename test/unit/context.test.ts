@@ -139,6 +139,7 @@ test('strategy specs: words switch features on, unknown words are errors', () =>
   assert.equal(parseStrategy('heal+match20').rank, 'match');
   assert.deepEqual([parseStrategy('rank4').rank, parseStrategy('rank4').copyCandidates], ['model', 4]);
   assert.throws(() => parseStrategy('rank+match10'), /two ranking rules/);
+  assert.deepEqual([parseStrategy('heal+copy8').rank, parseStrategy('heal+copy8').copyCandidates], ['copy', 8]);
   assert.throws(() => parseStrategy('prefix+fim'), /more than one prompt mode/);
   assert.throws(() => parseStrategy('prefix+beam'), /unknown word "beam"/);
   assert.deepEqual(parseVariants('fim, prefix+heal').map((v) => v.name), ['fim', 'prefix+heal']);

@@ -60,6 +60,21 @@ test('rank keeps the model line when the model prefers it, and never ranks multi
   assert.equal(multi.calls.scored.length, 0);
 });
 
+test('copy ranking leaves the model line out and picks the likelier copy', async () => {
+  const workspace = new WorkspaceContext();
+  workspace.setFile('/w/lib.py', 'a = compute_total(items)\nb = compute_total(9999)\nc = compute_total(9999)\n');
+  const f = fakes('abcdefg', 'abcdefghijklmnopqrstuvwxyz_()');
+  const r = await completeAtCursor({ ...f, contextLength: 128, workspace },
+    { prefix: 'x = compute_to', suffix: '', stop: ['\n'], rank: 'copy', copyCandidates: 4 }, generation);
+  assert.equal(r.text, 'tal(items)'); // fewer disliked characters than the more frequent 'tal(9999)'
+  assert.equal(r.source, 'copy');
+  assert.ok(!f.calls.scored.some((t) => t.includes('abcdefg')), 'the model line is not scored');
+  const none = await completeAtCursor({ ...fakes('abc', ''), contextLength: 128, workspace: new WorkspaceContext() },
+    { prefix: 'zzz', suffix: '', stop: ['\n'], rank: 'copy', copyCandidates: 4 }, generation);
+  assert.equal(none.text, 'abc');
+  assert.equal(none.source, 'model');
+});
+
 test('match rule: copy wins only with enough matched context', async () => {
   const workspace = new WorkspaceContext();
   workspace.setFile('/w/lib.py', 'result = compute_total(items)\n');
