@@ -5,8 +5,10 @@
 // prints their JSON line. With --anchor (train only), also runs PyTorch's trainer on the same model
 // and batch in the same run (../shared/bench/torch_gpt_train.py) and prints both figures and the
 // ratio: these machines are shared and noisy, so only side-by-side ratios mean anything.
+// --anchor-bf16 adds PyTorch with bf16 autocast as a second anchor (and implies --anchor).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,7 +23,9 @@ if (!kind || !(kind in tools) || rest.includes('--help')) {
   train   --preset small --threads 2 --batch 4 --json   training tokens/s, ms/step, peak RSS
   train   --device cuda --preset large --batch 8 --json  the same on an NVIDIA GPU, with MFU
   infer   --preset small --threads 2 --json             prompt/decode tokens/s, cold/warm completion ms
-  --anchor (train): also run PyTorch eager on the same model in this run and print the ratio`);
+  --anchor (train): also run PyTorch eager on the same model in this run and print the ratio
+  --anchor-bf16 (train): also PyTorch eager with bf16 autocast, as a second anchor
+  train --precision fp32|bf16|auto picks our matmul precision (auto: the engine's default)`);
   process.exit(kind ? 0 : 1);
 }
 
@@ -66,8 +70,9 @@ const PRESETS = {
   large: { vocab: 16384, ctx: 1024, d: 768, layers: 12, heads: 12 },
 };
 
-const anchor = rest.includes('--anchor');
-let toolArgs = rest.filter((a) => a !== '--anchor');
+const anchorBf16 = rest.includes('--anchor-bf16');
+const anchor = anchorBf16 || rest.includes('--anchor');
+let toolArgs = rest.filter((a) => a !== '--anchor' && a !== '--anchor-bf16');
 // `train --device cuda` runs the CUDA backend's benchmark (cuda/bench_cuda_train.c) instead.
 const onCuda = kind === 'train' && optionValue(toolArgs, '--device', 'cpu') === 'cuda';
 toolArgs = toolArgs.filter((a, i) => a !== '--device' && toolArgs[i - 1] !== '--device');
@@ -89,12 +94,26 @@ if (!preset || !py) {
 const torchScript = path.join(root, '..', 'shared', 'bench', 'torch_gpt_train.py');
 const threads = optionValue(toolArgs, '--threads', '2');
 const batch = optionValue(toolArgs, '--batch', '4');
-const torchOut = run(py, [torchScript, '--vocab', preset.vocab, '--ctx', preset.ctx, '--d', preset.d, '--layers',
-  preset.layers, '--heads', preset.heads, '--batch', batch, '--threads', threads].map(String));
-const torchTps = Number(/tokens_per_s=(\d+)/.exec(torchOut)?.[1]);
-console.log(JSON.stringify({
+const torchTokensPerSecond = (extra) => {
+  const out = run(py, [torchScript, '--vocab', preset.vocab, '--ctx', preset.ctx, '--d', preset.d, '--layers',
+    preset.layers, '--heads', preset.heads, '--batch', batch, '--threads', threads, ...extra].map(String));
+  return Number(/tokens_per_s=(\d+)/.exec(out)?.[1]);
+};
+const ratio = (x, y) => Number((x / y).toFixed(3));
+const torchTps = torchTokensPerSecond([]);
+const result = {
   ...ours,
   anchor: 'pytorch-eager-fp32',
   anchor_tokens_per_s: torchTps,
-  ratio_vs_anchor: Number((ours.tokens_per_s / torchTps).toFixed(3)),
-}));
+  ratio_vs_anchor: ratio(ours.tokens_per_s, torchTps),
+};
+if (anchorBf16) {
+  const bf16Tps = torchTokensPerSecond(['--bf16']);
+  Object.assign(result, {
+    anchor_bf16: 'pytorch-eager-bf16-autocast',
+    anchor_bf16_tokens_per_s: bf16Tps,
+    ratio_vs_anchor_bf16: ratio(ours.tokens_per_s, bf16Tps),
+  });
+}
+result.load_avg_1m = Number(os.loadavg()[0].toFixed(2)); // how busy the shared machine was
+console.log(JSON.stringify(result));
