@@ -71,6 +71,13 @@ export async function completeAtCursor(
   const singleLine = params.stop?.includes('\n') ?? false;
   const ranking = singleLine && strategy.rank !== 'none';
   const scoring = ranking && (strategy.rank === 'model' || strategy.rank === 'copy');
+  // The best copy alone needs no model: answer at once (the model runs only when nothing matched).
+  if (ranking && strategy.rank === 'copy' && strategy.copyCandidates <= 1) {
+    const copy = deps.workspace ? deps.workspace.copy(prefix, params.path) : bestCopy('', prefix);
+    if (copy.continuation.trim() !== '') {
+      return { text: copy.continuation, source: 'copy', promptTokens: 0, reusedTokens: 0, generatedTokens: 0, stoppedBy: 'stop', contextChars: 0 };
+    }
+  }
   const r = await deps.session.complete(deps.tokenizer, prefix, suffix, {
     maxTokens: generation.maxTokens,
     temperature: generation.temperature,
