@@ -21,7 +21,7 @@ out="${2:-$root/.cache/eval/quality-runs}"
 MINUTES="${MINUTES:-10}"
 THREADS="${THREADS:-2}"
 TASKS="${TASKS:-300}"
-VARIANTS="${VARIANTS:-prefix+heal+match32,prefix+heal,fim,prefix+heal+retrieve,prefix+heal+rank}"
+VARIANTS="${VARIANTS:-prefix+heal+copy1,prefix+heal,fim,prefix,prefix+heal+retrieve,prefix+heal+copy4,prefix+heal+retrieve+copy4,prefix+heal+rank4}"
 mkdir -p "$out"
 [ -f dist/cli.js ] || npm run build
 

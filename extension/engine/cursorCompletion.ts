@@ -15,7 +15,7 @@ export const DEFAULT_STRATEGY: Required<CompletionStrategy> = {
   promptMode: 'prefix',
   heal: true,
   retrieve: false,
-  rank: 'none',
+  rank: 'copy',
   copyMinMatch: 32,
   copyCandidates: 1,
 };

@@ -4,6 +4,7 @@
  * The model's completer is injected (the CLI passes one that asks the engine process), so this file
  * knows nothing of processes and is testable with any function.
  */
+import { bestCopy } from '../context/copyIndex';
 import { CopyBaseline } from './copyBaseline';
 import type { LineTask, SourceFile } from './evalTasks';
 import { scoreLine, summarize, type LineScore, type Summary } from './metrics';
@@ -40,6 +41,9 @@ export function baselineSystems(train: SourceFile[]): EvalSystem[] {
   return [
     { name: 'copy', complete: async (t) => copy.complete(t.prefix) },
     { name: 'char-12-gram', complete: async (t) => ngram.complete(t.prefix) },
+    // A reference, not one of the two baselines the targets name: copy that also looks earlier in the
+    // document itself. The completer's copy candidates do; this shows what the model adds beyond them.
+    { name: 'copy+document', complete: async (t) => bestCopy(text, t.prefix).continuation },
   ];
 }
 
