@@ -18,6 +18,7 @@ export const DEFAULT_STRATEGY: Required<CompletionStrategy> = {
   rank: 'copy',
   copyMinMatch: 32,
   copyCandidates: 1,
+  lineScore: 'sum',
 };
 
 /** Share of the prompt's tokens related code may take. */
@@ -122,7 +123,7 @@ export async function completeAtCursor(
   let best = strategy.rank === 'copy' ? '' : modelLine;
   let bestScore = -Infinity;
   for (const line of [...lines].sort()) {
-    const score = await lineLogProb(deps, r.prompt!, r.healed + line);
+    const score = await lineLogProb(deps, r.prompt!, r.healed + line, strategy.lineScore);
     if (score > bestScore) {
       best = line;
       bestScore = score;
@@ -135,14 +136,17 @@ export async function completeAtCursor(
   return result;
 }
 
-/** log P(line, then the end of the line | prompt) under the model. */
-async function lineLogProb(deps: CompletionDeps, prompt: Int32Array, line: string): Promise<number> {
+/**
+ * log P(line, then the end of the line | prompt) under the model ('sum'), or that divided by the
+ * number of predictions it took ('mean').
+ */
+async function lineLogProb(deps: CompletionDeps, prompt: Int32Array, line: string, mode: 'sum' | 'mean'): Promise<number> {
   const tokens = deps.tokenizer.encode(line).subarray(0, MAX_SCORED_TOKENS);
   if (tokens.length === 0) return -Infinity;
   const { logprobs, next } = await deps.session.score(prompt, tokens, { next: true });
-  let sum = 0;
+  let sum = endOfLineLogProb(deps.tokenizer, next!);
   for (const lp of logprobs) sum += lp;
-  return sum + endOfLineLogProb(deps.tokenizer, next!);
+  return mode === 'mean' ? sum / (tokens.length + 1) : sum;
 }
 
 const EOT = 256;

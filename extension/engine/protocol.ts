@@ -108,6 +108,9 @@ export interface CompletionStrategy {
   rank?: 'none' | 'model' | 'copy' | 'match';
   copyMinMatch?: number;         // rank 'match': characters of matched context that make copy win
   copyCandidates?: number;       // rank 'model' / 'copy': how many copy candidates are scored
+  /** How a line's token log-probabilities combine into its score: their sum (the line's
+   * probability, which favours short lines) or their mean per token. */
+  lineScore?: 'sum' | 'mean';
 }
 
 export interface CompleteParams extends CompletionStrategy {

@@ -5,7 +5,8 @@
  * A spec is words joined by "+": fim | prefix (the prompt; prefix if neither), heal, retrieve, rank
  * (choose model or copy by the model's likelihood), match<N> (choose copy when at least N characters
  * matched), rank<N> (rank the model's line among N copy candidates; rank = rank1), copy<N> (rank N
- * copy candidates without the model's line; copy1 = the best copy, else the model's line). What a
+ * copy candidates without the model's line; copy1 = the best copy, else the model's line), mean (rank by mean log-probability per token
+ * instead of the line's total). What a
  * spec does not name is off, so a spec means the same whatever the defaults become.
  */
 import type { CompletionStrategy } from '../engine/protocol';
@@ -13,6 +14,7 @@ import type { CompletionStrategy } from '../engine/protocol';
 export function parseStrategy(spec: string): Required<CompletionStrategy> {
   const strategy: Required<CompletionStrategy> = {
     promptMode: 'prefix', heal: false, retrieve: false, rank: 'none', copyMinMatch: 32, copyCandidates: 1,
+    lineScore: 'sum',
   };
   let modes = 0;
   let rankings = 0;
@@ -25,6 +27,7 @@ export function parseStrategy(spec: string): Required<CompletionStrategy> {
       modes++;
     } else if (word === 'heal') strategy.heal = true;
     else if (word === 'retrieve') strategy.retrieve = true;
+    else if (word === 'mean') strategy.lineScore = 'mean';
     else if (word === 'rank') {
       strategy.rank = 'model';
       rankings++;
@@ -42,7 +45,7 @@ export function parseStrategy(spec: string): Required<CompletionStrategy> {
       strategy.rank = 'match';
       strategy.copyMinMatch = Number(match[1]);
     } else {
-      throw new Error(`unknown word "${word}" in strategy "${spec}" (fim, prefix, heal, retrieve, rank, rank<N>, copy<N>, match<N>)`);
+      throw new Error(`unknown word "${word}" in strategy "${spec}" (fim, prefix, heal, retrieve, rank, rank<N>, copy<N>, match<N>, mean)`);
     }
   }
   if (modes > 1) throw new Error(`strategy "${spec}" names more than one prompt mode`);

@@ -133,12 +133,13 @@ test('packWithContext puts related code from other files before pieces of chosen
 
 test('strategy specs: words switch features on, unknown words are errors', () => {
   assert.deepEqual(parseStrategy('prefix+heal+retrieve+rank'),
-    { promptMode: 'prefix', heal: true, retrieve: true, rank: 'model', copyMinMatch: 32, copyCandidates: 1 });
-  assert.deepEqual(parseStrategy('fim'), { promptMode: 'fim', heal: false, retrieve: false, rank: 'none', copyMinMatch: 32, copyCandidates: 1 });
+    { promptMode: 'prefix', heal: true, retrieve: true, rank: 'model', copyMinMatch: 32, copyCandidates: 1, lineScore: 'sum' });
+  assert.deepEqual(parseStrategy('fim'), { promptMode: 'fim', heal: false, retrieve: false, rank: 'none', copyMinMatch: 32, copyCandidates: 1, lineScore: 'sum' });
   assert.equal(parseStrategy('heal+match20').copyMinMatch, 20);
   assert.equal(parseStrategy('heal+match20').rank, 'match');
   assert.deepEqual([parseStrategy('rank4').rank, parseStrategy('rank4').copyCandidates], ['model', 4]);
   assert.throws(() => parseStrategy('rank+match10'), /two ranking rules/);
+  assert.equal(parseStrategy('copy4+mean').lineScore, 'mean');
   assert.deepEqual([parseStrategy('heal+copy8').rank, parseStrategy('heal+copy8').copyCandidates], ['copy', 8]);
   assert.throws(() => parseStrategy('prefix+fim'), /more than one prompt mode/);
   assert.throws(() => parseStrategy('prefix+beam'), /unknown word "beam"/);

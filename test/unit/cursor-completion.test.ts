@@ -75,6 +75,17 @@ test('copy ranking leaves the model line out and picks the likelier copy', async
   assert.equal(none.source, 'model');
 });
 
+test('mean line score prefers the line that is likelier per token, sum the likelier whole line', async () => {
+  const workspace = new WorkspaceContext();
+  workspace.setFile('/w/lib.py', 'k = fooaX\nk = fooabcdefghiX\n');
+  const params = { prefix: 'z = foo', suffix: '', stop: ['\n'], rank: 'copy' as const, copyCandidates: 4 };
+  const sum = await completeAtCursor({ ...fakes('', 'abcdefghi'), contextLength: 128, workspace }, params, generation);
+  assert.equal(sum.text, 'aX');
+  const mean = await completeAtCursor({ ...fakes('', 'abcdefghi'), contextLength: 128, workspace },
+    { ...params, lineScore: 'mean' }, generation);
+  assert.equal(mean.text, 'abcdefghiX');
+});
+
 test('match rule: copy wins only with enough matched context', async () => {
   const workspace = new WorkspaceContext();
   workspace.setFile('/w/lib.py', 'result = compute_total(items)\n');
