@@ -25,6 +25,8 @@ export interface CacheRequest {
   offset: number;
   prefix: string;
   suffix: string;
+  /** The suffix window was cut by the prompt budget (more of the document follows it). */
+  suffixClipped?: boolean;
 }
 
 export interface CacheHit {
@@ -111,7 +113,9 @@ export function remainderAfterTyping(then: Entry, now: CacheRequest): string | u
   if (anchor < Math.min(MIN_ANCHOR_CHARS, then.prefix.length)) return undefined; // too little left to be sure
   const head = Math.min(ANCHOR_CHARS, then.suffix.length, now.suffix.length);
   if (now.suffix.slice(0, head) !== then.suffix.slice(0, head)) return undefined;
-  // The suffix window can shrink as the prefix grows (near the top of a file), never grow while typing.
-  if (then.suffix.length < ANCHOR_CHARS && now.suffix.length > then.suffix.length) return undefined;
+  // A suffix that reached the end of the document cannot grow while the user only types at the
+  // cursor: growth means the document changed after it. A clipped window may grow when the prompt
+  // budget does (it follows the measured characters per token).
+  if (!then.suffixClipped && then.suffix.length < ANCHOR_CHARS && now.suffix.length > then.suffix.length) return undefined;
   return then.completion.slice(k);
 }

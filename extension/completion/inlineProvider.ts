@@ -111,7 +111,9 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
     const sticky = readPrompt(document, position, budget, this.windowStarts.get(documentKey));
     this.windowStarts.set(documentKey, sticky.start);
     const prompt = sticky.prompt;
-    const cacheRequest = { documentKey, offset: document.offsetAt(position), ...prompt };
+    const offset = document.offsetAt(position);
+    const documentEnd = document.offsetAt(document.lineAt(document.lineCount - 1).range.end);
+    const cacheRequest = { documentKey, offset, ...prompt, suffixClipped: offset + prompt.suffix.length < documentEnd };
 
     const started = performance.now();
     const hit = this.cache.lookup(cacheRequest);

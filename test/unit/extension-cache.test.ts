@@ -43,6 +43,18 @@ test('typing the suggestion serves the rest without the engine', () => {
   assert.equal(cache.lookup(req(prefix + 'a', '\n}\nmore')), undefined);
 });
 
+test('a clipped suffix window may grow while typing (the prompt budget changed); a complete one may not', () => {
+  const cache = new CompletionCache();
+  const prefix = 'class Circle {\n  ';
+  const clipped = { ...req(prefix, '\n  constructor(c'), suffixClipped: true };
+  cache.store(clipped, 'radius = 1;');
+  const grown = { ...req(prefix + 'r', '\n  constructor(center, radius) {'), suffixClipped: true };
+  assert.deepEqual(cache.lookup(grown), { completion: 'adius = 1;', kind: 'typing' });
+  const complete = new CompletionCache();
+  complete.store(req(prefix, '\n}'), 'radius = 1;');
+  assert.equal(complete.lookup(req(prefix + 'r', '\n}\nmore')), undefined, 'text appended after the end of the document');
+});
+
 test('typing match survives the prompt window dropping its first line', () => {
   const cache = new CompletionCache();
   const head = 'x'.repeat(20) + '\n';
