@@ -10,7 +10,8 @@
 # which should be the shipped default.
 #
 # Usage: scripts/eval-quality.sh BASE_CHECKPOINT [OUT_DIR]
-#   env: MINUTES (10), THREADS (2), TASKS (300), VARIANTS, CONTEXT_SHARE (training packing share)
+#   env: MINUTES (10), THREADS (2), TASKS (300), VARIANTS, CONTEXT_SHARE (training packing share),
+#        RESULTS (where the table goes; default docs/quality-results.md)
 # Runs one evaluation at a time (about 2 x (MINUTES + a few) minutes per corpus); JSON per run in
 # OUT_DIR (default .cache/eval/quality-runs), the table in docs/quality-results.md.
 set -euo pipefail
@@ -21,6 +22,7 @@ out="${2:-$root/.cache/eval/quality-runs}"
 MINUTES="${MINUTES:-10}"
 THREADS="${THREADS:-2}"
 TASKS="${TASKS:-300}"
+RESULTS="${RESULTS:-$root/docs/quality-results.md}"
 VARIANTS="${VARIANTS:-prefix+heal+copy1,prefix+heal,fim,prefix,prefix+heal+retrieve,prefix+heal+copy4,prefix+heal+retrieve+copy4,prefix+heal+rank4}"
 mkdir -p "$out"
 [ -f dist/cli.js ] || npm run build
@@ -57,5 +59,5 @@ for corpus in email mobx; do
 done
 node scripts/quality-results.mjs "$out" "email-base" "email-base+ft" "email-scratch" "mobx-base" "mobx-base+ft" "mobx-scratch" \
   --note "budget ${MINUTES} min of training on ${THREADS} threads; ${TASKS} tasks per corpus (fewer if the held-out files have fewer lines)" \
-  > docs/quality-results.md
-echo "eval-quality: wrote docs/quality-results.md" >&2
+  > "$RESULTS"
+echo "eval-quality: wrote $RESULTS" >&2
