@@ -149,7 +149,13 @@ describe('Seedling in VS Code', function () {
     assert.ok(latency.requests >= 40, `at least 40 of 60 requests answered (got ${latency.requests}; timeouts are logged)`);
     metrics.latency = latency;
     // Typing the start of a suggestion is answered from the cache with the rest of it, no engine call.
-    const candidates = positionsAfter(doc, ['  area() {\n    return ', '  perimeter() {\n    return ', 'const { distance, subtract } = ', 'class Circle {\n  ']);
+    // First a spot where a suggestion is sure to exist whatever the tiny model learned: a new last
+    // line that starts like an earlier one (the copy index offers the rest of that line, and no text
+    // after the cursor can swallow it as an echo). Then spots inside the code, for a model-only strategy.
+    const end = doc.positionAt(doc.getText().length);
+    await editor.edit((b) => b.insert(end, '    const { distance, sub'), { undoStopBefore: false, undoStopAfter: false });
+    const candidates = [doc.positionAt(doc.getText().length),
+      ...positionsAfter(doc, ['  area() {\n    return ', '  perimeter() {\n    return ', 'class Circle {\n  '])];
     let probe: { at: vscode.Position; text: string } | undefined;
     for (const at of candidates) {
       const a = await api.complete(doc, at, { explicit: true });
