@@ -149,12 +149,13 @@ describe('Seedling in VS Code', function () {
     assert.ok(latency.requests >= 40, `at least 40 of 60 requests answered (got ${latency.requests}; timeouts are logged)`);
     metrics.latency = latency;
     // Typing the start of a suggestion is answered from the cache with the rest of it, no engine call.
-    // First a spot where a suggestion is sure to exist whatever the tiny model learned: a new last
-    // line that starts like an earlier one (the copy index offers the rest of that line, and no text
-    // after the cursor can swallow it as an echo). Then spots inside the code, for a model-only strategy.
+    // First a spot where a suggestion is sure to exist whatever the tiny model learned: a line that
+    // starts like the line above it, with text right of the cursor (single-line mode, where the
+    // default strategy answers with the best copy: here the rest of the line above). Then spots
+    // inside the code, for a model-only strategy.
     const end = doc.positionAt(doc.getText().length);
-    await editor.edit((b) => b.insert(end, '    const { distance, sub'), { undoStopBefore: false, undoStopAfter: false });
-    const candidates = [doc.positionAt(doc.getText().length),
+    await editor.edit((b) => b.insert(end, '    const totalWidth = 42;\n    const totalW;'), { undoStopBefore: false, undoStopAfter: false });
+    const candidates = [doc.positionAt(doc.getText().length - 1),
       ...positionsAfter(doc, ['  area() {\n    return ', '  perimeter() {\n    return ', 'class Circle {\n  '])];
     let probe: { at: vscode.Position; text: string } | undefined;
     for (const at of candidates) {
@@ -165,6 +166,7 @@ describe('Seedling in VS Code', function () {
       }
     }
     assert.ok(probe, 'some position has a suggestion of two or more characters');
+    metrics.typingProbe = { line: probe.at.line, character: probe.at.character, text: probe.text };
     await editor.edit((b) => b.insert(probe!.at, probe!.text[0]), { undoStopBefore: false, undoStopAfter: false });
     const rest = await api.complete(doc, doc.positionAt(doc.offsetAt(probe.at) + 1), {});
     assert.equal(rest?.source, 'typing');
