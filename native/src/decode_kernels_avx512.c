@@ -39,14 +39,28 @@ static inline __m128 sum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
     return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
 }
 
-static void linear_avx512(float *out, const float *inp, const float *weight, const float *bias,
-                          int n, int C, int OC, int o_begin, int o_end) {
+/* 16 weights at element index i as floats: fp32 as they are, or half precision converted in
+ * registers. `half` is a constant at every call site, so each caller gets its own branch-free loop. */
+#define SL_ALWAYS_INLINE static inline __attribute__((always_inline))
+SL_ALWAYS_INLINE __m512 load_weights(const void *w, size_t i, int half) {
+    return half ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)w + i)))
+                : _mm512_loadu_ps((const float *)w + i);
+}
+
+SL_ALWAYS_INLINE __m512 load_weights_masked(__mmask16 m, const void *w, size_t i, int half) {
+    return half ? _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, (const uint16_t *)w + i))
+                : _mm512_maskz_loadu_ps(m, (const float *)w + i);
+}
+
+/* out[r, o] = inp[r, :] . weight[o, :] + bias[o] for rows r < n and outputs o in [o_begin, o_end). */
+SL_ALWAYS_INLINE void linear_rows(float *out, const float *inp, const void *weight, int half,
+                                  const float *bias, int n, int C, int OC, int o_begin, int o_end) {
     const int c_full = C & ~15;
     const __mmask16 m_tail = tail_mask(C & 15);
     int o = o_begin;
     /* Four weight rows at a time: they stay in L1 while every input row passes over them. */
     for (; o + 4 <= o_end; o += 4) {
-        const float *w0 = weight + (size_t)o * C, *w1 = w0 + C, *w2 = w1 + C, *w3 = w2 + C;
+        const size_t w0 = (size_t)o * C, w1 = w0 + C, w2 = w1 + C, w3 = w2 + C;
         __m128 b = bias ? _mm_loadu_ps(bias + o) : _mm_setzero_ps();
         for (int r = 0; r < n; r++) {
             const float *x = inp + (size_t)r * C;
@@ -54,85 +68,43 @@ static void linear_avx512(float *out, const float *inp, const float *weight, con
             int c = 0;
             for (; c < c_full; c += 16) {
                 __m512 xv = _mm512_loadu_ps(x + c);
-                a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + c), xv, a0);
-                a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + c), xv, a1);
-                a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + c), xv, a2);
-                a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + c), xv, a3);
+                a0 = _mm512_fmadd_ps(load_weights(weight, w0 + c, half), xv, a0);
+                a1 = _mm512_fmadd_ps(load_weights(weight, w1 + c, half), xv, a1);
+                a2 = _mm512_fmadd_ps(load_weights(weight, w2 + c, half), xv, a2);
+                a3 = _mm512_fmadd_ps(load_weights(weight, w3 + c, half), xv, a3);
             }
             if (c < C) {
                 __m512 xv = _mm512_maskz_loadu_ps(m_tail, x + c);
-                a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m_tail, w0 + c), xv, a0);
-                a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m_tail, w1 + c), xv, a1);
-                a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m_tail, w2 + c), xv, a2);
-                a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m_tail, w3 + c), xv, a3);
+                a0 = _mm512_fmadd_ps(load_weights_masked(m_tail, weight, w0 + c, half), xv, a0);
+                a1 = _mm512_fmadd_ps(load_weights_masked(m_tail, weight, w1 + c, half), xv, a1);
+                a2 = _mm512_fmadd_ps(load_weights_masked(m_tail, weight, w2 + c, half), xv, a2);
+                a3 = _mm512_fmadd_ps(load_weights_masked(m_tail, weight, w3 + c, half), xv, a3);
             }
             _mm_storeu_ps(out + (size_t)r * OC + o, _mm_add_ps(sum4(a0, a1, a2, a3), b));
         }
     }
     for (; o < o_end; o++) {
-        const float *w = weight + (size_t)o * C;
+        const size_t w = (size_t)o * C;
         for (int r = 0; r < n; r++) {
             const float *x = inp + (size_t)r * C;
             __m512 a = _mm512_setzero_ps();
             for (int c = 0; c < C; c += 16) {
                 __mmask16 m = tail_mask(C - c);
-                a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w + c), _mm512_maskz_loadu_ps(m, x + c), a);
+                a = _mm512_fmadd_ps(load_weights_masked(m, weight, w + c, half), _mm512_maskz_loadu_ps(m, x + c), a);
             }
             out[(size_t)r * OC + o] = _mm512_reduce_add_ps(a) + (bias ? bias[o] : 0.0f);
         }
     }
 }
 
-static inline __m512 load_f16(const uint16_t *p) {
-    return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
+static void linear_avx512(float *out, const float *inp, const float *weight, const float *bias,
+                          int n, int C, int OC, int o_begin, int o_end) {
+    linear_rows(out, inp, weight, 0, bias, n, C, OC, o_begin, o_end);
 }
 
-static inline __m512 load_f16_masked(__mmask16 m, const uint16_t *p) {
-    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
-}
-
-/* linear_avx512 with half-precision weights, converted in registers. */
 static void linear_f16_avx512(float *out, const float *inp, const uint16_t *weight, const float *bias,
                               int n, int C, int OC, int o_begin, int o_end) {
-    const int c_full = C & ~15;
-    const __mmask16 m_tail = tail_mask(C & 15);
-    int o = o_begin;
-    for (; o + 4 <= o_end; o += 4) {
-        const uint16_t *w0 = weight + (size_t)o * C, *w1 = w0 + C, *w2 = w1 + C, *w3 = w2 + C;
-        __m128 b = bias ? _mm_loadu_ps(bias + o) : _mm_setzero_ps();
-        for (int r = 0; r < n; r++) {
-            const float *x = inp + (size_t)r * C;
-            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-            int c = 0;
-            for (; c < c_full; c += 16) {
-                __m512 xv = _mm512_loadu_ps(x + c);
-                a0 = _mm512_fmadd_ps(load_f16(w0 + c), xv, a0);
-                a1 = _mm512_fmadd_ps(load_f16(w1 + c), xv, a1);
-                a2 = _mm512_fmadd_ps(load_f16(w2 + c), xv, a2);
-                a3 = _mm512_fmadd_ps(load_f16(w3 + c), xv, a3);
-            }
-            if (c < C) {
-                __m512 xv = _mm512_maskz_loadu_ps(m_tail, x + c);
-                a0 = _mm512_fmadd_ps(load_f16_masked(m_tail, w0 + c), xv, a0);
-                a1 = _mm512_fmadd_ps(load_f16_masked(m_tail, w1 + c), xv, a1);
-                a2 = _mm512_fmadd_ps(load_f16_masked(m_tail, w2 + c), xv, a2);
-                a3 = _mm512_fmadd_ps(load_f16_masked(m_tail, w3 + c), xv, a3);
-            }
-            _mm_storeu_ps(out + (size_t)r * OC + o, _mm_add_ps(sum4(a0, a1, a2, a3), b));
-        }
-    }
-    for (; o < o_end; o++) {
-        const uint16_t *w = weight + (size_t)o * C;
-        for (int r = 0; r < n; r++) {
-            const float *x = inp + (size_t)r * C;
-            __m512 a = _mm512_setzero_ps();
-            for (int c = 0; c < C; c += 16) {
-                __mmask16 m = tail_mask(C - c);
-                a = _mm512_fmadd_ps(load_f16_masked(m, w + c), _mm512_maskz_loadu_ps(m, x + c), a);
-            }
-            out[(size_t)r * OC + o] = _mm512_reduce_add_ps(a) + (bias ? bias[o] : 0.0f);
-        }
-    }
+    linear_rows(out, inp, weight, 1, bias, n, C, OC, o_begin, o_end);
 }
 
 static void to_f16_avx512(uint16_t *dst, const float *src, size_t n) {
