@@ -8,16 +8,35 @@
 
 enum { MR = 6, NV = 4, NR = 16 * NV };
 
+/* Shared by the fp32 and bf16 tiles (always inlined, so the accumulators stay in registers). */
+static inline __attribute__((always_inline)) void zero_tile(__m512 acc[MR][NV]) {
+    #pragma GCC unroll 16
+    for (int i = 0; i < MR; i++)
+        #pragma GCC unroll 16
+        for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
+}
+
+/* c = acc + (c if accumulating, else bias or 0), for the MR x NR tile at c. */
+static inline __attribute__((always_inline)) void store_tile(__m512 acc[MR][NV], float *c, size_t ldc,
+                                                             const float *bias, int accumulate) {
+    #pragma GCC unroll 16
+    for (int v = 0; v < NV; v++) {
+        __m512 init = bias && !accumulate ? _mm512_loadu_ps(bias + 16 * v) : _mm512_setzero_ps();
+        #pragma GCC unroll 16
+        for (int i = 0; i < MR; i++) {
+            float *ci = c + i * ldc + 16 * v;
+            _mm512_storeu_ps(ci, _mm512_add_ps(acc[i][v], accumulate ? _mm512_loadu_ps(ci) : init));
+        }
+    }
+}
+
 static inline __attribute__((always_inline)) void tile_6x64(int kc, const float *a, size_t a_rs,
                                                             size_t a_cs, const float *b, float *c,
                                                             size_t ldc, const float *bias, int accumulate) {
     /* Accumulate from zero and apply the initial value (C or bias) at the end: with no branch
      * before the loop the compiler keeps all accumulators in registers. */
     __m512 acc[MR][NV];
-    #pragma GCC unroll 16
-    for (int i = 0; i < MR; i++)
-        #pragma GCC unroll 16
-        for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
+    zero_tile(acc);
     for (int k = 0; k < kc; k++) {
         const float *bk = b + (size_t)k * NR;
         __m512 bv[NV];
@@ -31,15 +50,7 @@ static inline __attribute__((always_inline)) void tile_6x64(int kc, const float 
             for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
         }
     }
-    #pragma GCC unroll 16
-    for (int v = 0; v < NV; v++) {
-        __m512 init = bias && !accumulate ? _mm512_loadu_ps(bias + 16 * v) : _mm512_setzero_ps();
-        #pragma GCC unroll 16
-        for (int i = 0; i < MR; i++) {
-            float *ci = c + i * ldc + 16 * v;
-            _mm512_storeu_ps(ci, _mm512_add_ps(acc[i][v], accumulate ? _mm512_loadu_ps(ci) : init));
-        }
-    }
+    store_tile(acc, c, ldc, bias, accumulate);
 }
 
 /* Two specialisations so the compiler sees a constant stride: rows of a row-major matrix
@@ -156,10 +167,7 @@ static inline __attribute__((always_inline)) void tile_bf16_6x64(int kp, const f
                                                                  size_t a_cs, const float *b, float *c,
                                                                  size_t ldc, const float *bias, int accumulate) {
     __m512 acc[MR][NV];
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; i++)
-#pragma GCC unroll 16
-        for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
+    zero_tile(acc);
     for (int p = 0; p < kp; p++) {
         const float *bp = b + (size_t)p * NR;
         __m512bh bv[NV];
@@ -173,15 +181,7 @@ static inline __attribute__((always_inline)) void tile_bf16_6x64(int kp, const f
             for (int v = 0; v < NV; v++) acc[i][v] = _mm512_dpbf16_ps(acc[i][v], ai, bv[v]);
         }
     }
-#pragma GCC unroll 16
-    for (int v = 0; v < NV; v++) {
-        __m512 init = bias && !accumulate ? _mm512_loadu_ps(bias + 16 * v) : _mm512_setzero_ps();
-#pragma GCC unroll 16
-        for (int i = 0; i < MR; i++) {
-            float *ci = c + i * ldc + 16 * v;
-            _mm512_storeu_ps(ci, _mm512_add_ps(acc[i][v], accumulate ? _mm512_loadu_ps(ci) : init));
-        }
-    }
+    store_tile(acc, c, ldc, bias, accumulate);
 }
 
 static void tile_bf16(int kp, const float *a, size_t a_rs, size_t a_cs, const float *b, float *c,
