@@ -131,6 +131,7 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
           {
             prefix: prompt.prefix,
             suffix: prompt.suffix,
+            ...copyWindow(document, offset, prompt),
             // Retrieval and copying leave the document's saved text out: the prompt carries its live text.
             path: document.uri.scheme === 'file' ? document.uri.fsPath : undefined,
             maxTokens: singleLine ? Math.min(settings.maxTokens, 32) : settings.maxTokens,
@@ -175,4 +176,20 @@ function readPrompt(document: vscode.TextDocument, position: vscode.Position, bu
   const before = document.getText(new vscode.Range(document.positionAt(beforeStart), position));
   const after = document.getText(new vscode.Range(position, document.positionAt(offset + budget)));
   return fitPromptSticky(before, beforeStart, after, budget, previousStart);
+}
+
+/**
+ * Copy candidates may come from anywhere in the document (a repeated line far above or below the
+ * cursor), not only the prompt's window: this much of it each side goes with the request.
+ */
+const COPY_WINDOW_CHARS = 100_000;
+
+function copyWindow(document: vscode.TextDocument, offset: number, prompt: Prompt): { copyBefore?: string; copyAfter?: string } {
+  const start = Math.max(0, offset - COPY_WINDOW_CHARS);
+  const end = offset + COPY_WINDOW_CHARS;
+  const window: { copyBefore?: string; copyAfter?: string } = {};
+  if (offset - start > prompt.prefix.length) window.copyBefore = document.getText(new vscode.Range(document.positionAt(start), document.positionAt(offset)));
+  const after = document.getText(new vscode.Range(document.positionAt(offset), document.positionAt(end)));
+  if (after.length > prompt.suffix.length) window.copyAfter = after;
+  return window;
 }

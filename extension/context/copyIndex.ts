@@ -1,8 +1,9 @@
 /**
  * copyIndex.ts: longest-match copying. Find the longest suffix of the text before the cursor (up to
  * MAX_MATCH characters) that occurs elsewhere, and propose what followed it there, to the end of
- * that line. Strong on repetitive code; the evaluation's "copy" baseline, and one of the candidates
- * the completer ranks against the model's own. Pure: no I/O.
+ * that line. Strong on repetitive code; the evaluation's "copy" baseline (matchInText), and the
+ * completer's copy candidates (rankedCopies), which look in three places: earlier in the document,
+ * later in the document, and the rest of the workspace. Pure: no I/O.
  */
 
 export const MAX_MATCH = 64;
@@ -14,9 +15,13 @@ export interface CopyMatch {
 
 const NO_MATCH: CopyMatch = { continuation: '', matchLength: 0 };
 
+function lineEnd(text: string, from: number): number {
+  const end = text.indexOf('\n', from);
+  return end < 0 ? text.length : end;
+}
+
 function restOfLine(text: string, start: number): string {
-  const end = text.indexOf('\n', start);
-  return text.slice(start, end < 0 ? text.length : end);
+  return text.slice(start, lineEnd(text, start));
 }
 
 /**
@@ -40,7 +45,7 @@ function longest(prefix: string, find: (needle: string) => number): { length: nu
   return { length: lo, at: bestAt };
 }
 
-/** Matches against a fixed corpus text (the training files, the workspace). */
+/** Matches against a fixed corpus text (the training files): the evaluation's copy baseline. */
 export function matchInText(text: string, prefix: string): CopyMatch {
   const { length, at } = longest(prefix, (needle) => text.indexOf(needle));
   if (length === 0) return NO_MATCH;
@@ -48,52 +53,86 @@ export function matchInText(text: string, prefix: string): CopyMatch {
 }
 
 /**
- * Matches earlier in the same document: the nearest occurrence that ends before the cursor (the
- * prefix's own end always matches itself and says nothing).
+ * A place copies come from, with a way to walk the occurrences of a context in it (nearest first
+ * for the document's own earlier text, in text order elsewhere).
  */
-export function matchInPrefix(prefix: string): CopyMatch {
-  const { length, at } = longest(prefix, (needle) => prefix.lastIndexOf(needle, prefix.length - needle.length - 1));
-  if (length === 0) return NO_MATCH;
-  return { continuation: restOfLine(prefix, at + length), matchLength: length };
+interface Source {
+  text: string;
+  first(needle: string): number;
+  next(needle: string, previous: number): number;
 }
 
-/** The longer of the two matches (the same document wins ties: it is the more specific source). */
-export function bestCopy(corpusText: string, prefix: string): CopyMatch {
-  const own = matchInPrefix(prefix);
-  const corpus = matchInText(corpusText, prefix);
-  return corpus.matchLength > own.matchLength ? corpus : own;
+function forwardSource(text: string): Source {
+  return { text, first: (n) => text.indexOf(n), next: (n, previous) => text.indexOf(n, previous + 1) };
 }
 
-/** Occurrences of one context examined for candidates (enough to see which continuations are common). */
+/** The document before the cursor: occurrences that end before the cursor (its own end says nothing). */
+function earlierSource(before: string): Source {
+  const first = (n: string) => before.lastIndexOf(n, before.length - n.length - 1);
+  return { text: before, first, next: (n, previous) => (previous === 0 ? -1 : before.lastIndexOf(n, previous - 1)) };
+}
+
+/** Occurrences of one context examined per source (enough to see which continuations are common). */
 const MAX_OCCURRENCES = 256;
-/** Shorter contexts still worth copying from. */
-const MIN_CANDIDATE_MATCH = 6;
+/** Contexts shorter than this (a letter or three) match by chance, not because code repeats. */
+const MIN_MATCH = 4;
+/**
+ * A copy whose next line also equals the line below the cursor sits in the same surroundings on
+ * both sides: that counts as much as this many more characters of matched context. (Measured on
+ * the evaluation code bases: docs/quality.md, "Copying from both sides".)
+ */
+const AGREEMENT_BONUS = 32;
+
+interface Ranked extends CopyMatch {
+  score: number;
+  source: number;
+  count: number;
+}
 
 /**
- * Several copy candidates for ranking: the distinct line continuations after occurrences of the
- * longest matching context, most frequent first, then (if fewer than `limit`) after occurrences of
- * shorter contexts (about half, then a quarter of the longest). Blank continuations are skipped.
+ * Copy candidates at a cursor, best first, distinct by their trimmed text. Sources, most specific
+ * first (they win ties), each searched for contexts of at least MIN_MATCH characters: the document before the cursor (`before`), the document below the
+ * cursor's line (`after`, the text after the cursor), and `corpus` (other files). In each, the
+ * continuations after the longest matching context and after half of it are collected; each is
+ * scored by its matched length plus AGREEMENT_BONUS when the line after it equals the line after
+ * the cursor's. Ties: the more specific source, then the more frequent continuation.
  */
-export function copyCandidates(text: string, prefix: string, limit: number): CopyMatch[] {
-  const longestLength = longest(prefix, (needle) => text.indexOf(needle)).length;
-  const out: CopyMatch[] = [];
-  const seen = new Set<string>();
-  for (const length of [longestLength, Math.ceil(longestLength / 2), Math.ceil(longestLength / 4)]) {
-    if (out.length >= limit || length < MIN_CANDIDATE_MATCH) break;
-    const needle = prefix.slice(prefix.length - length);
-    const counts = new Map<string, number>();
-    for (let at = text.indexOf(needle), n = 0; at >= 0 && n < MAX_OCCURRENCES; at = text.indexOf(needle, at + 1), n++) {
-      const continuation = restOfLine(text, at + length);
-      if (continuation.trim() !== '') counts.set(continuation, (counts.get(continuation) ?? 0) + 1);
+export function rankedCopies(before: string, after: string, corpus: string, limit: number): CopyMatch[] {
+  const newline = after.indexOf('\n');
+  const below = newline < 0 ? '' : after.slice(newline);
+  const lineBelow = restOfLine(below, 1).trim();
+  const sources = [earlierSource(before), forwardSource(below), forwardSource(corpus)];
+  const byText = new Map<string, Ranked>();
+  sources.forEach((source, sourceIndex) => {
+    const longestLength = longest(before, source.first).length;
+    if (longestLength < MIN_MATCH) return;
+    const half = Math.ceil(longestLength / 2);
+    const lengths = half >= MIN_MATCH && half < longestLength ? [longestLength, half] : [longestLength];
+    for (const length of lengths) {
+      const needle = before.slice(before.length - length);
+      for (let at = source.first(needle), n = 0; at >= 0 && n < MAX_OCCURRENCES; at = source.next(needle, at), n++) {
+        const end = lineEnd(source.text, at + length);
+        const continuation = source.text.slice(at + length, end);
+        const key = continuation.trimEnd();
+        if (key.trim() === '') continue;
+        const agrees = lineBelow !== '' && end < source.text.length && restOfLine(source.text, end + 1).trim() === lineBelow;
+        const score = length + (agrees ? AGREEMENT_BONUS : 0);
+        const seen = byText.get(key);
+        if (!seen) byText.set(key, { continuation, matchLength: length, score, source: sourceIndex, count: 1 });
+        else {
+          seen.count++;
+          if (score > seen.score) Object.assign(seen, { continuation, matchLength: length, score, source: sourceIndex });
+        }
+      }
     }
-    const ranked = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    for (const [continuation] of ranked) {
-      if (out.length >= limit) break;
-      const key = continuation.trimEnd();
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({ continuation, matchLength: length });
-    }
-  }
-  return out;
+  });
+  return [...byText.values()]
+    .sort((a, b) => b.score - a.score || a.source - b.source || b.count - a.count)
+    .slice(0, limit)
+    .map(({ continuation, matchLength }) => ({ continuation, matchLength }));
+}
+
+/** The best copy candidate (rankedCopies), or no match. */
+export function bestCopy(before: string, after: string, corpus: string): CopyMatch {
+  return rankedCopies(before, after, corpus, 1)[0] ?? NO_MATCH;
 }

@@ -3,11 +3,8 @@
  * retrieval index (repoIndex.ts) and the text that copy candidates come from (copyIndex.ts), kept
  * together so a file change updates both. Pure: the engine process feeds it file contents.
  */
-import { bestCopy, copyCandidates, matchInPrefix, type CopyMatch } from './copyIndex';
+import { bestCopy, rankedCopies, type CopyMatch } from './copyIndex';
 import { RepoIndex } from './repoIndex';
-
-/** An earlier match in the document shorter than this (a letter or two) is chance, not a repeat. */
-const MIN_OWN_MATCH = 4;
 
 export class WorkspaceContext {
   readonly index = new RepoIndex();
@@ -39,25 +36,17 @@ export class WorkspaceContext {
   }
 
   /**
-   * The copy candidate at a cursor: the longest match in the document's own prefix or in the other
-   * files. (The current file's indexed text is left out: it is the document being edited.)
+   * The best copy at a cursor: the longest match earlier or later in the document (`before` and
+   * `after` the cursor) or in the other files. (The edited file's indexed text is left out: the
+   * document's live text comes with the request.)
    */
-  copy(prefix: string, path?: string): CopyMatch {
-    return bestCopy(this.corpusText(path), prefix);
+  copy(before: string, after: string, path?: string): CopyMatch {
+    return bestCopy(before, after, this.corpusText(path));
   }
 
-  /**
-   * Up to `limit` distinct copy candidates for ranking: the document's own longest earlier match
-   * first (when at least MIN_OWN_MATCH characters matched), then the other files' (copyCandidates).
-   */
-  candidates(prefix: string, limit: number, path?: string): CopyMatch[] {
-    const own = matchInPrefix(prefix);
-    const out = own.continuation.trim() !== '' && own.matchLength >= MIN_OWN_MATCH ? [own] : [];
-    for (const c of copyCandidates(this.corpusText(path), prefix, limit)) {
-      if (out.length >= limit) break;
-      if (!out.some((o) => o.continuation.trimEnd() === c.continuation.trimEnd())) out.push(c);
-    }
-    return out;
+  /** Up to `limit` distinct copy candidates for ranking, best first (copyIndex.ts rankedCopies). */
+  candidates(before: string, after: string, limit: number, path?: string): CopyMatch[] {
+    return rankedCopies(before, after, this.corpusText(path), limit);
   }
 
   /** All files joined, rebuilt after changes (at most once per change burst: on the next request). */

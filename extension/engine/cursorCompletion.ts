@@ -5,7 +5,7 @@
  * the line copied from the longest match in the workspace. Used by the engine process for the CLI,
  * the evaluation and the extension alike.
  */
-import { bestCopy } from '../context/copyIndex';
+import { rankedCopies, type CopyMatch } from '../context/copyIndex';
 import type { WorkspaceContext } from '../context/workspaceContext';
 import type { NativeCancelToken, NativeSession, NativeTokenizer } from './addon';
 import type { CompleteParams, CompletionStrategy } from './protocol';
@@ -74,8 +74,8 @@ export async function completeAtCursor(
   const scoring = ranking && (strategy.rank === 'model' || strategy.rank === 'copy');
   // The best copy alone needs no model: answer at once (the model runs only when nothing matched).
   if (ranking && strategy.rank === 'copy' && strategy.copyCandidates <= 1) {
-    const copy = deps.workspace ? deps.workspace.copy(prefix, params.path) : bestCopy('', prefix);
-    if (copy.continuation.trim() !== '') {
+    const [copy] = copiesAt(deps, params, 1);
+    if (copy) {
       return { text: copy.continuation, source: 'copy', promptTokens: 0, reusedTokens: 0, generatedTokens: 0, stoppedBy: 'stop', contextChars: 0 };
     }
   }
@@ -97,18 +97,14 @@ export async function completeAtCursor(
 
   const modelLine = firstLine(r.text);
   if (strategy.rank === 'match') {
-    const copy = deps.workspace ? deps.workspace.copy(prefix, params.path) : bestCopy('', prefix);
-    if (copy.continuation.trim() !== '' && copy.matchLength >= strategy.copyMinMatch) {
+    const [copy] = copiesAt(deps, params, 1);
+    if (copy && copy.matchLength >= strategy.copyMinMatch) {
       result.text = copy.continuation;
       result.source = 'copy';
     }
     return result;
   }
-  const copies = strategy.copyCandidates <= 1
-    ? [deps.workspace ? deps.workspace.copy(prefix, params.path) : bestCopy('', prefix)]
-    : deps.workspace ? deps.workspace.candidates(prefix, strategy.copyCandidates, params.path) : [bestCopy('', prefix)];
-  const lines = new Set<string>();
-  for (const c of copies) if (c.continuation.trim() !== '') lines.add(c.continuation);
+  const lines = new Set<string>(copiesAt(deps, params, Math.max(1, strategy.copyCandidates)).map((c) => c.continuation));
   if (strategy.rank === 'copy') {
     // The model's own greedy line is locally the likeliest by construction, so it is left out: the
     // model only judges between lines that were written somewhere.
@@ -134,6 +130,17 @@ export async function completeAtCursor(
     result.source = 'copy';
   }
   return result;
+}
+
+/**
+ * Copy candidates at the cursor, best first (copyIndex.ts rankedCopies): from the document's text
+ * around the cursor (copyBefore/copyAfter when the request sends more of it than the prompt holds)
+ * and the workspace's other files.
+ */
+function copiesAt(deps: CompletionDeps, params: CompleteParams, limit: number): CopyMatch[] {
+  const before = params.copyBefore ?? params.prefix ?? '';
+  const after = params.copyAfter ?? params.suffix ?? '';
+  return deps.workspace ? deps.workspace.candidates(before, after, limit, params.path) : rankedCopies(before, after, '', limit);
 }
 
 /**

@@ -117,6 +117,10 @@ export interface CompleteParams extends CompletionStrategy {
   prefix: string;
   suffix: string;
   path?: string;                 // the document's file (left out of retrieval and copying)
+  /** More of the document than the prompt window holds, for copy candidates only: the text before
+   * the cursor (ending with `prefix`) and after it (starting with `suffix`). Default: prefix, suffix. */
+  copyBefore?: string;
+  copyAfter?: string;
   maxTokens?: number;
   temperature?: number;
   stop?: string[];

@@ -41,9 +41,10 @@ export function baselineSystems(train: SourceFile[]): EvalSystem[] {
   return [
     { name: 'copy', complete: async (t) => copy.complete(t.prefix) },
     { name: 'char-12-gram', complete: async (t) => ngram.complete(t.prefix) },
-    // A reference, not one of the two baselines the targets name: copy that also looks earlier in the
-    // document itself. The completer's copy candidates do; this shows what the model adds beyond them.
-    { name: 'copy+document', complete: async (t) => bestCopy(text, t.prefix).continuation },
+    // A reference, not one of the two baselines the targets name: copy that also looks in the document
+    // itself, above and below the cursor. The completer's copy candidates do; this shows what the model
+    // adds beyond them.
+    { name: 'copy+document', complete: async (t) => bestCopy(t.prefix, t.suffix, text).continuation },
   ];
 }
 

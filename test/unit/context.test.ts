@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chunkFile, identifiers } from '../../extension/context/chunks';
-import { bestCopy, copyCandidates, matchInPrefix, matchInText } from '../../extension/context/copyIndex';
+import { bestCopy, matchInText, rankedCopies } from '../../extension/context/copyIndex';
 import { packWithContext, splitPieces } from '../../extension/context/contextPacking';
 import { RepoIndex, queryText } from '../../extension/context/repoIndex';
 import { WorkspaceContext } from '../../extension/context/workspaceContext';
@@ -67,47 +67,64 @@ test('queryText takes the lines around the cursor', () => {
   assert.ok(q.includes('s4') && !q.includes('s5'));
 });
 
-test('copy matching: longest context in a text, and earlier in the same document', () => {
+test('matchInText: the longest context in a text, and what followed it on that line', () => {
   const corpus = 'a = foo(1)\nresult = compute(alpha, beta)\n';
   assert.deepEqual(matchInText(corpus, 'x\nresult = comp'), { continuation: 'ute(alpha, beta)', matchLength: 14 });
   assert.deepEqual(matchInText(corpus, 'zzz'), { continuation: '', matchLength: 0 });
-  const doc = 'total = add(a, b)\nprint(x)\ntotal = ad';
-  assert.deepEqual(matchInPrefix(doc), { continuation: 'd(a, b)', matchLength: 10 });
-  assert.equal(matchInPrefix('abc').matchLength, 0);
-  // the document's own earlier line matches longer than the corpus does
-  assert.equal(bestCopy(corpus, doc).continuation, 'd(a, b)');
 });
 
-test('copyCandidates: distinct continuations of the longest context, most frequent first, then shorter contexts', () => {
-  const corpus = ['self.assertEqual(a, 1)', 'self.assertEqual(b, 2)', 'self.assertEqual(b, 2)', 'x.assertTrue(c)', ''].join('\n');
-  const got = copyCandidates(corpus, '    self.assertE', 5);
-  assert.deepEqual(got.slice(0, 2).map((c) => c.continuation), ['qual(b, 2)', 'qual(a, 1)']);
-  assert.equal(got[0].matchLength, 12);
-  // a quarter of the longest context ("ert") is under the minimum: no third tier
-  assert.ok(got.every((c) => c.matchLength >= 6));
-  assert.deepEqual(copyCandidates(corpus, '    self.assertE', 1).map((c) => c.continuation), ['qual(b, 2)']);
-  assert.deepEqual(copyCandidates(corpus, 'zzz', 3), []);
+test('bestCopy looks earlier in the document (nearest first), never at the cursor itself', () => {
+  const corpus = 'a = foo(1)\nresult = compute(alpha, beta)\n';
+  const doc = 'total = add(c, d)\nx\ntotal = add(a, b)\nx\ntotal = ad';
+  // the document's own earlier lines match longer than the corpus does; the nearer one wins
+  assert.deepEqual(bestCopy(doc, '', corpus), { continuation: 'd(a, b)', matchLength: 14 });
+  assert.deepEqual(bestCopy('abc', '', ''), { continuation: '', matchLength: 0 });
+  // three characters of context are chance
+  assert.deepEqual(bestCopy('xyz', '', 'xyz(1)\n'), { continuation: '', matchLength: 0 });
+  assert.deepEqual(bestCopy('wxyz', '', 'wxyz(1)\n'), { continuation: '(1)', matchLength: 4 });
 });
 
-test('WorkspaceContext.candidates puts the document\'s own earlier match first', () => {
+test('bestCopy looks below the cursor\'s line, and prefers a copy whose next line agrees', () => {
+  // only below the cursor does "total = ad" occur
+  assert.equal(bestCopy('x = 1\ntotal = ad', '\nprint(x)\ntotal = add(e, f)\n', 'unrelated\n').continuation, 'd(e, f)');
+  // two corpus occurrences of the same context: the one followed by the line below the cursor wins,
+  // though the other is more frequent
+  const corpus = 'call(x)\n  run(a)\nend\ncall(x)\n  run(a)\nend\ncall(y)\n  run(b)\nnext\n';
+  assert.equal(bestCopy('  run(', '\nend\n', corpus).continuation, 'a)');
+  assert.equal(bestCopy('  run(', '\nnext\n', corpus).continuation, 'b)');
+  // agreement outweighs a somewhat longer match elsewhere
+  assert.equal(bestCopy('zz  run(', '\nnext\n', 'zz  run(c)\nother\n' + corpus).continuation, 'b)');
+});
+
+test('rankedCopies: distinct continuations, longest context first, then more frequent, then half contexts', () => {
+  const corpus = ['self.assertEqual(a, 1)', 'self.assertEqual(b, 2)', 'self.assertEqual(b, 2)', 'x.assertEqual(c)', ''].join('\n');
+  const got = rankedCopies('    self.assertE', '', corpus, 5);
+  assert.deepEqual(got.map((c) => c.continuation), ['qual(b, 2)', 'qual(a, 1)', 'qual(c)']);
+  assert.deepEqual(got.map((c) => c.matchLength), [12, 12, 6]);
+  assert.deepEqual(rankedCopies('    self.assertE', '', corpus, 1).map((c) => c.continuation), ['qual(b, 2)']);
+  assert.deepEqual(rankedCopies('zzz', '', corpus, 3), []);
+});
+
+test('WorkspaceContext.candidates ranks the document\'s and the other files\' matches together', () => {
   const ws = new WorkspaceContext();
   ws.setFile('/w/a.py', 'total = compute(1)\ntotal = compute(2)\n');
-  const got = ws.candidates('total = compute(3)\nprint(total)\ntotal = comp', 3, '/w/b.py');
-  // the longest context ")\ntotal = comp" occurs once in a.py (before "ute(2)"); a shorter one finds "ute(1)"
-  assert.deepEqual(got.map((c) => c.continuation), ['ute(3)', 'ute(2)', 'ute(1)']);
+  const got = ws.candidates('total = compute(3)\nprint(total)\ntotal = comp', '', 3, '/w/b.py');
+  // the longest context ")\ntotal = comp" occurs once in a.py (before "ute(2)"); the document's own
+  // "total = comp" is shorter; half the longest context finds "ute(1)" too
+  assert.deepEqual(got.map((c) => c.continuation), ['ute(2)', 'ute(3)', 'ute(1)']);
 });
 
 test('WorkspaceContext copies from other files, not the edited one, and sees updates', () => {
   const ws = new WorkspaceContext();
   ws.setFile('/w/a.py', 'value = compute_total(items)\n');
   ws.setFile('/w/b.py', 'zzz\n');
-  assert.equal(ws.copy('x = compute_to', '/w/b.py').continuation, 'tal(items)');
+  assert.equal(ws.copy('x = compute_to', '', '/w/b.py').continuation, 'tal(items)');
   // the edited file's indexed text is stale: never copied from
-  assert.notEqual(ws.copy('x = compute_to', '/w/a.py').continuation, 'tal(items)');
+  assert.notEqual(ws.copy('x = compute_to', '', '/w/a.py').continuation, 'tal(items)');
   ws.removeFile('/w/a.py');
-  assert.notEqual(ws.copy('x = compute_to', '/w/b.py').continuation, 'tal(items)');
+  assert.notEqual(ws.copy('x = compute_to', '', '/w/b.py').continuation, 'tal(items)');
   ws.setFile('/w/c.py', 'y = compute_tax(rate)\n');
-  assert.equal(ws.copy('x = compute_ta', '/w/b.py').continuation, 'x(rate)');
+  assert.equal(ws.copy('x = compute_ta', '', '/w/b.py').continuation, 'x(rate)');
 });
 
 test('splitPieces cuts at line ends and loses nothing', () => {
