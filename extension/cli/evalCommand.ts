@@ -6,7 +6,7 @@
  * rest of the line at random cursor positions in held-out files, as are the longest-match copy and
  * character 12-gram baselines, in the same run.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
@@ -51,6 +51,7 @@ export const evalSpec: CommandSpec = {
     variants: { type: 'string', valueName: 'LIST', description: 'completion strategies to compare (comma-separated)' },
     exclude: { type: 'string', multiple: true, valueName: 'GLOB', description: 'leave out matching paths (repeatable)' },
     json: { type: 'boolean', description: 'print the report as JSON on stdout' },
+    details: { type: 'string', valueName: 'FILE', description: 'write every system\'s suggestion per task to FILE (JSON lines)' },
     help: { type: 'boolean', short: 'h', description: 'show this help' },
   },
   positionals: { min: 1, max: Infinity },
@@ -117,8 +118,14 @@ export async function evalCommand(parsed: Parsed, ctx: CliContext): Promise<numb
         ...strategy, prefix: t.prefix, suffix: t.suffix, path: byPath.get(t.file), maxTokens, stop: ['\n'],
       })).completion,
     }));
+    const details: string[] = [];
     const report = await runEval(tasks, [...models, ...baselineSystems(train)], { trainFiles: train.length, heldOutFiles: heldOut.length },
-      (done, total) => { if (done % 50 === 0 || done === total) ctx.stderr.write(`scored ${done}/${total}\n`); });
+      (done, total, detail) => {
+        details.push(JSON.stringify(detail));
+        if (done % 50 === 0 || done === total) ctx.stderr.write(`scored ${done}/${total}\n`);
+      });
+    const detailsPath = stringOption(v, 'details');
+    if (detailsPath) await writeFile(path.resolve(detailsPath), `${details.join('\n')}\n`);
     ctx.stdout.write(v.json ? `${JSON.stringify({ model: modelPath, ...report })}\n` : `${formatReport(report)}\n`);
   } finally {
     await engine.dispose();

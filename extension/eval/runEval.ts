@@ -53,11 +53,19 @@ function firstLine(text: string): string {
   return newline < 0 ? text : text.slice(0, newline);
 }
 
+/** Every system's suggestion for one task, for studying where systems differ (`seedling eval --details`). */
+export interface TaskDetail {
+  file: string;
+  line: number;
+  target: string;
+  suggestions: Record<string, string>;
+}
+
 export async function runEval(
   tasks: LineTask[],
   systems: EvalSystem[],
   counts: { trainFiles: number; heldOutFiles: number },
-  onTask?: (done: number, total: number) => void,
+  onTask?: (done: number, total: number, detail: TaskDetail) => void,
 ): Promise<EvalReport> {
   const scores = new Map<string, LineScore[]>();
   const latencies = new Map<string, number[]>();
@@ -66,13 +74,15 @@ export async function runEval(
     latencies.set(s.name, []);
   }
   for (let i = 0; i < tasks.length; i++) {
+    const suggestions: Record<string, string> = {};
     for (const system of systems) {
       const started = performance.now();
       const suggestion = firstLine(await system.complete(tasks[i]));
       latencies.get(system.name)!.push(performance.now() - started);
       scores.get(system.name)!.push(scoreLine(suggestion, tasks[i].target));
+      suggestions[system.name] = suggestion;
     }
-    onTask?.(i + 1, tasks.length);
+    onTask?.(i + 1, tasks.length, { file: tasks[i].file, line: tasks[i].line, target: tasks[i].target, suggestions });
   }
   const results: Record<string, Summary> = {};
   for (const s of systems) results[s.name] = summarize(scores.get(s.name)!, latencies.get(s.name)!);

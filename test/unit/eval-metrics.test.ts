@@ -4,6 +4,7 @@ import { levenshtein, percentile, scoreLine, summarize } from '../../extension/e
 import { CopyBaseline } from '../../extension/eval/copyBaseline';
 import { NgramBaseline } from '../../extension/eval/ngramBaseline';
 import { sampleTasks, splitFiles } from '../../extension/eval/evalTasks';
+import { runEval } from '../../extension/eval/runEval';
 
 test('levenshtein counts insertions, deletions and substitutions', () => {
   assert.equal(levenshtein('', 'abc'), 3);
@@ -69,4 +70,21 @@ test('sampled tasks rebuild the file exactly and start after the indentation', (
     assert.ok(t.prefix.length - lineStart >= indent);
   }
   assert.deepEqual(sampleTasks([{ relativePath: 'a.py', text }], 20, 7), tasks); // seeded
+});
+
+test('runEval scores every system on the same tasks and reports each suggestion per task', async () => {
+  const tasks = [
+    { file: 'a.py', line: 0, prefix: 'x = ', suffix: '\n', target: 'alpha' },
+    { file: 'a.py', line: 1, prefix: 'y = ', suffix: '\n', target: 'beta  ' },
+  ];
+  const details: { line: number; suggestions: Record<string, string> }[] = [];
+  const report = await runEval(tasks, [
+    { name: 'model', complete: async (t) => (t.line === 0 ? 'alpha\nmore' : 'gamma') },
+    { name: 'copy', complete: async (t) => (t.line === 1 ? 'beta' : 'x') },
+  ], { trainFiles: 3, heldOutFiles: 1 }, (_done, _total, detail) => details.push(detail));
+  assert.equal(report.results.model.exactMatch, 0.5);
+  assert.equal(report.results.copy.exactMatch, 0.5);
+  assert.equal(report.oracleModelOrCopy, 1, 'each task is right for one of the two');
+  // suggestions are cut at the first newline, as they are scored
+  assert.deepEqual(details.map((d) => d.suggestions), [{ model: 'alpha', copy: 'x' }, { model: 'gamma', copy: 'beta' }]);
 });
