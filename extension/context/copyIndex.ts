@@ -11,6 +11,7 @@ export const MAX_MATCH = 64;
 export interface CopyMatch {
   continuation: string; // the rest of the line after the match ("" if it ended there)
   matchLength: number;  // characters of context that matched (0: nothing did)
+  agreesBelow?: boolean; // the line after it equals the line below the cursor (rankedCopies only)
 }
 
 const NO_MATCH: CopyMatch = { continuation: '', matchLength: 0 };
@@ -83,7 +84,7 @@ const MIN_MATCH = 4;
  */
 const AGREEMENT_BONUS = 32;
 
-interface Ranked extends CopyMatch {
+interface Ranked extends Required<CopyMatch> {
   score: number;
   source: number;
   count: number;
@@ -118,10 +119,10 @@ export function rankedCopies(before: string, after: string, corpus: string, limi
         const agrees = lineBelow !== '' && end < source.text.length && restOfLine(source.text, end + 1).trim() === lineBelow;
         const score = length + (agrees ? AGREEMENT_BONUS : 0);
         const seen = byText.get(key);
-        if (!seen) byText.set(key, { continuation, matchLength: length, score, source: sourceIndex, count: 1 });
+        if (!seen) byText.set(key, { continuation, matchLength: length, agreesBelow: agrees, score, source: sourceIndex, count: 1 });
         else {
           seen.count++;
-          if (score > seen.score) Object.assign(seen, { continuation, matchLength: length, score, source: sourceIndex });
+          if (score > seen.score) Object.assign(seen, { continuation, matchLength: length, agreesBelow: agrees, score, source: sourceIndex });
         }
       }
     }
@@ -129,7 +130,7 @@ export function rankedCopies(before: string, after: string, corpus: string, limi
   return [...byText.values()]
     .sort((a, b) => b.score - a.score || a.source - b.source || b.count - a.count)
     .slice(0, limit)
-    .map(({ continuation, matchLength }) => ({ continuation, matchLength }));
+    .map(({ continuation, matchLength, agreesBelow }) => ({ continuation, matchLength, agreesBelow }));
 }
 
 /** The best copy candidate (rankedCopies), or no match. */

@@ -77,11 +77,11 @@ test('bestCopy looks earlier in the document (nearest first), never at the curso
   const corpus = 'a = foo(1)\nresult = compute(alpha, beta)\n';
   const doc = 'total = add(c, d)\nx\ntotal = add(a, b)\nx\ntotal = ad';
   // the document's own earlier lines match longer than the corpus does; the nearer one wins
-  assert.deepEqual(bestCopy(doc, '', corpus), { continuation: 'd(a, b)', matchLength: 14 });
+  assert.deepEqual(bestCopy(doc, '', corpus), { continuation: 'd(a, b)', matchLength: 14, agreesBelow: false });
   assert.deepEqual(bestCopy('abc', '', ''), { continuation: '', matchLength: 0 });
   // three characters of context are chance
   assert.deepEqual(bestCopy('xyz', '', 'xyz(1)\n'), { continuation: '', matchLength: 0 });
-  assert.deepEqual(bestCopy('wxyz', '', 'wxyz(1)\n'), { continuation: '(1)', matchLength: 4 });
+  assert.deepEqual(bestCopy('wxyz', '', 'wxyz(1)\n'), { continuation: '(1)', matchLength: 4, agreesBelow: false });
 });
 
 test('bestCopy looks below the cursor\'s line, and prefers a copy whose next line agrees', () => {
@@ -92,6 +92,7 @@ test('bestCopy looks below the cursor\'s line, and prefers a copy whose next lin
   const corpus = 'call(x)\n  run(a)\nend\ncall(x)\n  run(a)\nend\ncall(y)\n  run(b)\nnext\n';
   assert.equal(bestCopy('  run(', '\nend\n', corpus).continuation, 'a)');
   assert.equal(bestCopy('  run(', '\nnext\n', corpus).continuation, 'b)');
+  assert.equal(bestCopy('  run(', '\nnext\n', corpus).agreesBelow, true);
   // agreement outweighs a somewhat longer match elsewhere
   assert.equal(bestCopy('zz  run(', '\nnext\n', 'zz  run(c)\nother\n' + corpus).continuation, 'b)');
 });
