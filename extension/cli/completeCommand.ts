@@ -7,6 +7,10 @@ import * as path from 'node:path';
 import { UsageError, numberOption, requireString, stringOption, type CommandSpec, type Parsed } from './args';
 import { EXIT_OK, type CliContext } from './cliContext';
 import { serveJsonLines } from './jsonLines';
+import { generationShape, postprocess } from '../completion/postprocess';
+
+/** The default generation budget (tokens), as the extension's seedling.completion.maxTokens. */
+const DEFAULT_MAX_TOKENS = 64;
 
 export const completeSpec: CommandSpec = {
   name: 'complete',
@@ -17,13 +21,16 @@ export const completeSpec: CommandSpec = {
     'With --stdin, reads one JSON object per line, {"prefix": "...", "suffix": "..."} (optional "maxTokens",',
     '"temperature", "stop"), and writes one line per request, in order: {"completion": "...", "ms": N, ...}',
     'where ms is the round trip through the engine process. A bad line is answered with {"error": "..."}.',
+    'Completions are what the editor would show: one line when text follows the cursor on its line, else',
+    'up to the end of the block, with repeats and stutters cut. --raw prints the engine\'s text instead.',
   ].join('\n'),
   options: {
     model: { type: 'string', short: 'm', valueName: 'FILE', description: 'checkpoint to complete with (required)' },
     prefix: { type: 'string', valueName: 'TEXT', description: 'text before the cursor' },
     suffix: { type: 'string', valueName: 'TEXT', description: 'text after the cursor (default empty)' },
     stdin: { type: 'boolean', description: 'serve JSON-lines requests from stdin' },
-    'max-tokens': { type: 'string', valueName: 'N', description: 'generation budget (default 64)' },
+    raw: { type: 'boolean', description: 'the engine\'s text as generated, without the editor\'s post-processing' },
+    'max-tokens': { type: 'string', valueName: 'N', description: `generation budget (default ${DEFAULT_MAX_TOKENS})` },
     temperature: { type: 'string', valueName: 'T', description: 'sampling temperature (default 0: greedy)' },
     threads: { type: 'string', short: 't', valueName: 'N', description: 'CPU threads (default: all cores, at most 8)' },
     help: { type: 'boolean', short: 'h', description: 'show this help' },
@@ -38,11 +45,21 @@ export async function completeCommand(parsed: Parsed, ctx: CliContext): Promise<
   if (!existsSync(model)) throw new UsageError(`model ${model} does not exist`, 'complete');
   const prefix = stringOption(v, 'prefix');
   if (!v.stdin && prefix === undefined) throw new UsageError('give --prefix (and --suffix) or --stdin', 'complete');
-  const maxTokens = numberOption(v, 'max-tokens', 'complete', { min: 1, max: 4096, integer: true });
+  const maxTokens = numberOption(v, 'max-tokens', 'complete', { min: 1, max: 4096, integer: true }) ?? DEFAULT_MAX_TOKENS;
   const temperature = numberOption(v, 'temperature', 'complete', { min: 0, max: 10 });
   const threads = numberOption(v, 'threads', 'complete', { min: 1, max: 256, integer: true });
 
+  const raw = Boolean(v.raw);
   const engine = ctx.startEngine(threads);
+  // One completion the way the editor makes it (unless --raw): its generation limits, its post-processing.
+  const completeOne = async (r: { prefix: string; suffix: string; maxTokens?: number; temperature?: number; stop?: string[] }) => {
+    const prompt = { prefix: r.prefix, suffix: r.suffix };
+    const shape = raw ? { maxTokens: r.maxTokens ?? maxTokens } : generationShape(prompt, r.maxTokens ?? maxTokens);
+    const result = await engine.request('complete', {
+      ...prompt, ...shape, ...(r.stop ? { stop: r.stop } : {}), temperature: r.temperature ?? temperature,
+    });
+    return { ...result, completion: raw ? result.completion : postprocess(result.completion, prompt) };
+  };
   const stop = () => { void engine.dispose(0); };
   ctx.interrupt.addEventListener('abort', stop, { once: true });
   try {
@@ -50,16 +67,14 @@ export async function completeCommand(parsed: Parsed, ctx: CliContext): Promise<
     if (v.stdin) {
       await serveJsonLines(ctx.stdin, ctx.stdout, async (r) => {
         const started = performance.now();
-        const result = await engine.request('complete', {
-          prefix: r.prefix, suffix: r.suffix, maxTokens: r.maxTokens ?? maxTokens, temperature: r.temperature ?? temperature, stop: r.stop,
-        });
+        const result = await completeOne(r);
         return {
           completion: result.completion, ms: round2(performance.now() - started), engineMs: round2(result.ms),
           promptTokens: result.promptTokens, reusedTokens: result.reusedTokens,
         };
       });
     } else {
-      const result = await engine.request('complete', { prefix: prefix!, suffix: stringOption(v, 'suffix') ?? '', maxTokens, temperature });
+      const result = await completeOne({ prefix: prefix!, suffix: stringOption(v, 'suffix') ?? '' });
       ctx.stdout.write(result.completion);
       if (ctx.stdout.isTTY) ctx.stdout.write('\n');
     }

@@ -11,7 +11,7 @@ import { describeError, type Log } from '../log';
 import type { ModelHost } from '../modelHost';
 import { CompletionCache } from './cache';
 import { isCompletableScheme, isLanguageEnabled } from './enablement';
-import { isSingleLineMode, postprocess } from './postprocess';
+import { generationShape, postprocess } from './postprocess';
 import { CharsPerToken, fitPromptSticky, promptCharBudget, type Prompt } from './promptBuilder';
 import { LatestRequestGate, anySignal, runWithDeadline, sleep } from './requestGate';
 
@@ -124,7 +124,6 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
     try {
       if (!options.explicit && !(await sleep(settings.debounceMs, linked.signal))) return undefined;
       const afterDebounce = performance.now();
-      const singleLine = isSingleLineMode(prompt);
       const outcome = await runWithDeadline(settings.timeoutMs, linked.signal, (signal) =>
         this.engine.request(
           'complete',
@@ -134,10 +133,8 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
             ...copyWindow(document, offset, prompt),
             // Retrieval and copying leave the document's saved text out: the prompt carries its live text.
             path: document.uri.scheme === 'file' ? document.uri.fsPath : undefined,
-            maxTokens: singleLine ? Math.min(settings.maxTokens, 32) : settings.maxTokens,
+            ...generationShape(prompt, settings.maxTokens),
             temperature: settings.temperature,
-            // Generation past these cannot survive post-processing, so the engine may stop early.
-            stop: singleLine ? ['\n'] : ['\n\n\n'],
             timeoutMs: settings.timeoutMs,
           },
           { signal },

@@ -18,6 +18,19 @@ export function isSingleLineMode(prompt: Prompt): boolean {
   return cursorLine(prompt).lineSuffix.trim() !== '';
 }
 
+/** Tokens a one-line suggestion may take: a line rarely needs more, and fewer keep typing fast. */
+const SINGLE_LINE_MAX_TOKENS = 32;
+
+/**
+ * What to ask the engine for at this cursor: one line when text sits right of the cursor, else a
+ * block. Generation past these stops could not survive postprocess, so the engine may stop early.
+ */
+export function generationShape(prompt: Prompt, maxTokens: number): { maxTokens: number; stop: string[] } {
+  return isSingleLineMode(prompt)
+    ? { maxTokens: Math.min(maxTokens, SINGLE_LINE_MAX_TOKENS), stop: ['\n'] }
+    : { maxTokens, stop: ['\n\n\n'] };
+}
+
 export function postprocess(raw: string, prompt: Prompt): string {
   const prefixState = stateAfter(prompt.prefix);
   const singleLine = isSingleLineMode(prompt);
@@ -27,6 +40,8 @@ export function postprocess(raw: string, prompt: Prompt): string {
   text = cutStutter(text);
   text = singleLine ? cutLineSuffixEcho(text, prompt, prefixState) : cutSuffixLineEcho(text, prompt);
   text = cutUnbalancedBrackets(text, prefixState, singleLine);
+  // Cutting an unclosed bracket can uncover an echo: "a, b) {" before ");" became "a, b)".
+  if (singleLine) text = cutLineSuffixEcho(text, prompt, prefixState);
   text = text.trimEnd();
   return text.trim() === '' ? '' : text;
 }

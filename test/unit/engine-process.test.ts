@@ -178,3 +178,16 @@ test('seedling complete --stdin answers every line, in order', { skip }, () => {
     assert.ok(a.ms! > 0);
   }
 });
+
+test('seedling complete prints what the editor would show: one line when text follows the cursor', { skip }, () => {
+  const run = (...extra: string[]) => spawnSync(process.execPath,
+    [cliPath, 'complete', '--model', checkpoint, '--prefix', 'const total = sum(', '--suffix', ');\n', '--max-tokens', '40', '--threads', '1', ...extra],
+    { encoding: 'utf8', timeout: 60_000 });
+  const shown = run();
+  assert.equal(shown.status, 0, shown.stderr);
+  assert.ok(!shown.stdout.includes('\n'), `one line: ${JSON.stringify(shown.stdout)}`);
+  // Greedy both times, and nothing to copy from: post-processing only ever cuts the model's text.
+  const raw = run('--raw');
+  assert.equal(raw.status, 0, raw.stderr);
+  assert.ok(raw.stdout.split('\n')[0].startsWith(shown.stdout), `${JSON.stringify(shown.stdout)} is a cut of ${JSON.stringify(raw.stdout)}`);
+});

@@ -38,6 +38,8 @@ test('suffix echo: single line stops where the text after the cursor is re-typed
   assert.equal(postprocess('hello")', p('print("', '")')), 'hello');
   // The whole completion is an echo: nothing to offer.
   assert.equal(postprocess(');', p('call(', ');')), '');
+  // an echo uncovered by cutting a bracket the completion opened
+  assert.equal(postprocess('a, b) {', p('add(', ');')), 'a, b');
 });
 
 test('suffix echo: block mode drops the line that already follows the cursor', () => {
