@@ -20,6 +20,7 @@
 #include "../../cuda/seedling_cuda.h"
 
 #include <dlfcn.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,36 @@ static sl_status create_gpu_trainer(sl_trainer *t, cuda_trainer_state *s) {
     return SL_OK;
 }
 
+/* The probe's batch: one window of this many tokens (or the context, if shorter). */
+#define PROBE_TOKENS 64
+
+/* A GPU, driver or build this backend has never run on must agree with the CPU engine on one batch
+ * before the user's training is trusted to it. bf16 matmuls move a loss by well under 1%; a broken
+ * kernel or an unsupported architecture moves it far more, or to NaN. On disagreement the backend
+ * is marked unusable for the rest of the process, with the reason that sl_cuda_available reports,
+ * so "auto" trains on the CPU. */
+static sl_status probe_parity(sl_trainer *t, const cuda_trainer_state *s) {
+    const sl_config *c = &t->model->config;
+    int T = PROBE_TOKENS;
+    if (T > c->context_length) T = c->context_length;
+    if (T > s->max_seq) T = s->max_seq;
+    int32_t tokens[PROBE_TOKENS + 1];
+    sl_rng rng;
+    sl_rng_seed(&rng, 0x5eed);
+    for (int i = 0; i <= T; i++) tokens[i] = (int32_t)sl_rng_below(&rng, (uint64_t)c->vocab_size);
+    float cpu = 0.0f, gpu = 0.0f;
+    sl_status st = sl_model_loss(t->model, tokens, tokens + 1, 1, T, &cpu);
+    if (st != SL_OK) return st;
+    int code = api.trainer_loss(s->gpu, tokens, tokens + 1, 1, T, &gpu);
+    if (code != 0) return cuda_error(code, "the parity probe");
+    if (fabsf(gpu - cpu) <= 0.05f + 0.02f * fabsf(cpu)) return SL_OK;
+    snprintf(api_problem, sizeof api_problem,
+             "the CUDA backend on %s disagrees with the CPU engine on a probe batch (loss %.4f vs %.4f)",
+             api_device, gpu, cpu);
+    api_ready = 0;
+    return sl_fail(SL_ERR_UNSUPPORTED, "%s", api_problem);
+}
+
 sl_status sl_cuda_trainer_attach(sl_trainer *t) {
     if (!cuda_ready())
         return sl_fail(SL_ERR_UNSUPPORTED, "CUDA requested but no CUDA device is available (%s)", api_problem);
@@ -177,6 +208,10 @@ sl_status sl_cuda_trainer_attach(sl_trainer *t) {
     cuda_trainer_state *s = sl_calloc_or_fail(1, sizeof *s, "CUDA trainer state");
     if (!s) return SL_ERR_OUT_OF_MEMORY;
     sl_status st = create_gpu_trainer(t, s);
+    if (st == SL_OK) {
+        st = probe_parity(t, s);
+        if (st != SL_OK) api.trainer_free(s->gpu);
+    }
     if (st != SL_OK) {
         free(s);
         return st;
@@ -277,9 +312,11 @@ sl_status sl_cuda_trainer_loss(sl_trainer *t, const int32_t *inputs, const int32
 /* ---------------------------------------------------------------------------------------------- */
 /* Public API                                                                                      */
 
+static int is_auto(const char *device) { return !device || strcmp(device, "auto") == 0; }
+
 /* "cpu" -> 0, "cuda" -> 1, "auto" -> whichever is present. */
 static sl_status resolve_device(const char *device, int *use_cuda) {
-    if (!device || strcmp(device, "auto") == 0) {
+    if (is_auto(device)) {
         *use_cuda = cuda_ready();
         return SL_OK;
     }
@@ -299,7 +336,11 @@ SL_API sl_status sl_trainer_set_device(sl_trainer *trainer, const char *device) 
     int use_cuda = 0;
     sl_status st = resolve_device(device, &use_cuda);
     if (st != SL_OK) return st;
-    if (use_cuda) return sl_cuda_trainer_attach(trainer);
+    if (use_cuda) {
+        st = sl_cuda_trainer_attach(trainer);
+        /* "auto" settles for the CPU when the GPU cannot be used after all (the reason: sl_cuda_available). */
+        return st != SL_OK && is_auto(device) ? SL_OK : st;
+    }
     st = sl_cuda_trainer_sync(trainer); /* back to the CPU with everything learnt so far */
     if (st == SL_OK) sl_cuda_trainer_detach(trainer);
     return st;
@@ -315,6 +356,7 @@ SL_API sl_status sl_trainer_create_on(sl_model *model, const sl_train_options *o
     if (st == SL_OK) st = sl_trainer_create(model, opts, out);
     if (st == SL_OK && use_cuda) {
         st = sl_cuda_trainer_attach(*out);
+        if (st != SL_OK && is_auto(device)) st = SL_OK; /* the CPU trainer stands */
         if (st != SL_OK) {
             sl_trainer_free(*out);
             *out = NULL;

@@ -1,0 +1,59 @@
+/* test_backend_probe: the engine's side of the CUDA backend without a GPU, through a CPU-backed
+ * stand-in library (fake_cuda/fake_seedling_cuda.c) loaded the way the product loads the real one.
+ * A backend that agrees with the CPU on the probe batch is used; one that disagrees is refused
+ * with the reason ("cuda": a clear error; "auto": the CPU), and stays refused. */
+#include "check.h"
+#include "seedling.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static sl_model *tiny_model(void) {
+    sl_config config;
+    sl_model *model = NULL;
+    CHECK_OK(sl_config_preset("tiny", &config));
+    CHECK_OK(sl_model_create(&config, 11, &model));
+    return model;
+}
+
+int main(void) {
+    setenv("SEEDLING_CUDA_LIB", FAKE_CUDA_LIB, 1);
+    sl_train_options opts;
+    sl_train_options_default(&opts);
+    opts.batch_size = 2;
+    opts.seq_len = 32;
+
+    /* An agreeing backend: "cuda" attaches, and the trainer moves back to the CPU on request. */
+    char name[1024] = "";
+    CHECK(sl_cuda_available(name, sizeof name) == 1, "the stand-in loads: %s", name);
+    CHECK(strcmp(name, "Fake GPU") == 0, "device name %s", name);
+    sl_model *model = tiny_model();
+    sl_trainer *trainer = NULL;
+    setenv("FAKE_CUDA_LOSS_OFFSET", "0.001", 1); /* within bf16's tolerance */
+    CHECK_OK(sl_trainer_create_on(model, &opts, "cuda", &trainer));
+    if (trainer) {
+        CHECK(strcmp(sl_trainer_device(trainer), "cuda") == 0, "runs on %s", sl_trainer_device(trainer));
+        CHECK_OK(sl_trainer_set_device(trainer, "cpu"));
+        CHECK(strcmp(sl_trainer_device(trainer), "cpu") == 0, "moved back: %s", sl_trainer_device(trainer));
+    }
+    sl_trainer_free(trainer);
+
+    /* A disagreeing backend: "auto" keeps the trainer on the CPU... */
+    setenv("FAKE_CUDA_LOSS_OFFSET", "1.5", 1);
+    CHECK_OK(sl_trainer_create_on(model, &opts, "auto", &trainer));
+    if (trainer) CHECK(strcmp(sl_trainer_device(trainer), "cpu") == 0, "auto runs on %s", sl_trainer_device(trainer));
+    sl_trainer_free(trainer);
+
+    /* ...and the backend stays refused, with the reason, even once it would agree again; asking for
+     * "cuda" is then a clear error, and no trainer is handed out. */
+    setenv("FAKE_CUDA_LOSS_OFFSET", "0", 1);
+    CHECK(sl_cuda_available(name, sizeof name) == 0, "refused backend reported available");
+    CHECK(strstr(name, "disagrees with the CPU engine") != NULL, "reason: %s", name);
+    trainer = (sl_trainer *)1;
+    sl_status st = sl_trainer_create_on(model, &opts, "cuda", &trainer);
+    CHECK(st == SL_ERR_UNSUPPORTED, "refused backend -> %s", sl_status_name(st));
+    CHECK(trainer == NULL, "no trainer on failure");
+    CHECK(strstr(sl_last_error(), "disagrees with the CPU engine") != NULL, "message: %s", sl_last_error());
+    sl_model_free(model);
+    return check_exit_code("test_backend_probe");
+}
