@@ -42,6 +42,12 @@ static const int MIN_MAJOR = 8;
 extern "C" SLC_API int slc_device_count(void) {
     int n = 0;
     cudaError_t err = cudaGetDeviceCount(&n);
+    if (err == cudaErrorInsufficientDriver || err == cudaErrorNoDevice) {
+        /* What machines without an NVIDIA GPU (no driver, or no device) answer: say it plainly. */
+        slc_fail(SLC_ERR_UNSUPPORTED, "no NVIDIA GPU with a working driver (%s)", cudaGetErrorString(err));
+        cudaGetLastError();
+        return 0;
+    }
     if (err != cudaSuccess) {
         slc_cuda_fail(err, "cudaGetDeviceCount");
         cudaGetLastError(); /* clear the sticky error so a later call can retry */

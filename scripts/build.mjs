@@ -3,12 +3,15 @@
 //
 //   dist/seedling.node       the Node-API addon (copied from build/addon/Release/), found by the
 //                            bundles next to themselves
+//   dist/libseedling_cuda.so the CUDA backend, when nvcc is found (the engine loads it at run time,
+//                            only where a CUDA device is present; one package serves both)
 //   dist/engineProcess.js    the engine child process
 //   dist/cli.js              the `seedling` command (package.json "bin")
 //   dist/extension.js        the VS Code extension entry (if extension/extension.ts exists)
 //   dist/webview.js          the dashboard UI (if webview/main.ts exists)
 //
-// Flags: --native-only (addon only), --js-only (bundles only), --debug (Debug addon, unminified).
+// Flags: --native-only (addon and CUDA backend only), --js-only (bundles only), --no-cuda,
+// --debug (Debug addon, unminified).
 // Works offline: cmake-js compiles against node-api-headers from node_modules (package.json
 // binary.napi_versions), never downloading Node sources.
 import { spawnSync } from 'node:child_process';
@@ -50,6 +53,27 @@ function buildNative() {
   console.log('build: dist/seedling.node');
 }
 
+/** The CUDA backend, built by the same CMake project where CMake finds nvcc; else said and skipped. */
+function buildCudaBackend() {
+  const jobs = process.env.SEEDLING_BUILD_JOBS ?? String(Math.min(availableParallelism(), 8));
+  const cmakeJs = join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
+  const probe = spawnSync('nvcc', ['--version'], { stdio: 'ignore' });
+  if (probe.status !== 0 && !process.env.CUDACXX) {
+    console.log('build: CUDA backend skipped (nvcc not found); the engine will train on the CPU');
+    return;
+  }
+  console.log(`build: CUDA backend (${jobs} jobs)`);
+  run(process.execPath, [cmakeJs, 'build', '--directory', root, '--out', addonBuildDir, '--config', config,
+    '--parallel', jobs, '--target', 'seedling_cuda', '--log-level', 'warn']);
+  const built = [join(addonBuildDir, config, 'libseedling_cuda.so'), join(addonBuildDir, 'cuda', 'libseedling_cuda.so')].find(existsSync);
+  if (!built) {
+    console.error('build: the CUDA backend was built but libseedling_cuda.so is not where expected');
+    process.exit(1);
+  }
+  copyFileSync(built, join(dist, 'libseedling_cuda.so'));
+  console.log('build: dist/libseedling_cuda.so');
+}
+
 async function buildBundles() {
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const esbuild = await import('esbuild');
@@ -73,5 +97,8 @@ async function buildBundles() {
   }
 }
 
-if (!args.has('--js-only')) buildNative();
+if (!args.has('--js-only')) {
+  buildNative();
+  if (!args.has('--no-cuda')) buildCudaBackend();
+}
 if (!args.has('--native-only')) await buildBundles();

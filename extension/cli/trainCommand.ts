@@ -125,7 +125,7 @@ export async function trainCommand(parsed: Parsed, ctx: CliContext): Promise<num
   }
   if (parsed.values.json) ctx.stdout.write(`${JSON.stringify(result)}\n`);
   ctx.stderr.write(`${result.stoppedBy === 'cancelled' ? 'stopped' : 'done'} after ${result.steps} steps in ` +
-    `${formatDuration(Date.now() - started)} (${result.stoppedBy}): train loss ${result.trainLoss.toFixed(4)}` +
+    `${formatDuration(Date.now() - started)} on the ${result.device === 'cuda' ? 'GPU' : 'CPU'} (${result.stoppedBy}): train loss ${result.trainLoss.toFixed(4)}` +
     `${result.valLoss !== undefined ? `, best validation loss ${result.valLoss.toFixed(4)}` : ''}\n` +
     `checkpoint: ${result.checkpointPath}\n`);
   return result.stoppedBy === 'cancelled' ? EXIT_INTERRUPTED : EXIT_OK;

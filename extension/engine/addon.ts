@@ -52,8 +52,15 @@ export interface NativeTrainer {
   step(data: NativeDataset): Promise<StepStats>;
   evaluate(data: NativeDataset, maxBatches: number): Promise<number>;
   setOptions(options: Partial<TrainOptions>): void;
+  /** Where the trainer runs: "cpu" or "cuda". */
+  readonly device: Device;
+  /** Move the trainer with everything learnt so far; "auto" takes CUDA when it is usable. */
+  setDevice(device: DeviceChoice): void;
   dispose(): void;
 }
+
+export type Device = 'cpu' | 'cuda';
+export type DeviceChoice = Device | 'auto';
 
 export interface NativeCancelToken { cancel(): void; reset(): void; readonly cancelled: boolean }
 
@@ -107,10 +114,12 @@ export interface SeedlingAddon {
   };
   Model: { create(config: ModelConfig, seed: number): Promise<NativeModel> };
   Dataset: { create(tok: NativeTokenizer, docs: (string | Uint8Array)[]): Promise<NativeDataset> };
-  Trainer: { create(model: NativeModel, options?: Partial<TrainOptions>): NativeTrainer };
+  Trainer: { create(model: NativeModel, options?: Partial<TrainOptions>, device?: DeviceChoice): NativeTrainer };
   Session: { create(model: NativeModel): NativeSession };
   version(): string;
   kernelName(): string;
+  /** Whether training can use CUDA, and the device's name or why not (loads the CUDA library). */
+  cudaStatus(): { available: boolean; detail: string };
   getThreads(): number;
   /** Only while no other engine work runs. Returns the thread count now in effect. */
   setThreads(n: number): number;

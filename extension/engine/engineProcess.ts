@@ -87,7 +87,8 @@ class EngineServer {
   }
 
   private ping(addon: SeedlingAddon): PingResult {
-    return { version: addon.version(), kernel: addon.kernelName(), threads: addon.getThreads(), devices: ['cpu'] };
+    return { version: addon.version(), kernel: addon.kernelName(), threads: addon.getThreads(),
+      devices: addon.cudaStatus().available ? ['cpu', 'cuda'] : ['cpu'] };
   }
 
   /** Thread count changes only while nothing else runs in the engine (its pool requires it). */
@@ -103,7 +104,6 @@ class EngineServer {
   private async train(addon: SeedlingAddon, id: number, params: TrainParams, state: Running): Promise<TrainResult> {
     if (this.training) throw codedError('invalid argument', 'a training run is already in progress; cancel it first');
     if (this.shuttingDown) throw codedError('cancelled', 'the engine is shutting down');
-    if (params.device === 'cuda') throw codedError('unsupported', 'CUDA is not available in this engine build; use device "cpu" or "auto"');
     this.applyThreads(addon, params.threads, this.serving.size > 0);
     const run = runTraining(addon, params, {
       progress: (p) => this.event(id, 'trainProgress', p),

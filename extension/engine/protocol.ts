@@ -88,6 +88,7 @@ export interface TrainResult {
   stoppedBy: 'budget' | 'cancelled' | 'early-stopping';
   config: ModelConfig;
   parameters: number;
+  device: 'cpu' | 'cuda';     // where the run trained
 }
 
 export interface LoadModelParams {

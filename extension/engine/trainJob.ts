@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import type { Document } from './trainData';
-import type { NativeDataset, NativeModel, NativeTokenizer, NativeTrainer, SeedlingAddon, StepStats } from './addon';
+import type { Device, DeviceChoice, NativeDataset, NativeModel, NativeTokenizer, NativeTrainer, SeedlingAddon, StepStats } from './addon';
 import { codedError } from './engineErrors';
 import type { CheckpointEvent, ModelConfig, TrainParams, TrainProgress, TrainResult } from './protocol';
 import { packWithContext } from '../context/contextPacking';
@@ -67,9 +67,10 @@ export async function runTraining(addon: SeedlingAddon, params: TrainParams, hoo
     }
     hooks.log('info', `training ${params.preset} (${setup.model.numParams} parameters, from ${setup.origin}) on ` +
       `${trainData.numTokens} tokens, validating on ${validationData?.numTokens ?? 0}`);
+    const device = placeTrainer(addon, setup.trainer, params.device ?? 'auto', hooks);
     const loop = new TrainLoop(addon, params, hooks, setup, trainData, validationData, seqLen, startedAt);
     const outcome = await loop.run();
-    return { ...outcome, config, parameters: setup.model.numParams };
+    return { ...outcome, config, parameters: setup.model.numParams, device };
   } finally {
     for (const o of owned) if (!o.disposed) o.dispose();
   }
@@ -107,6 +108,18 @@ function withContext(params: TrainParams, all: Document[], train: Buffer[], hook
   hooks.log('info', `context packing: ${packed.packedPieces} pieces with ${packed.contextChars} characters of related code ` +
     `(share ${share})`);
   return packed.documents.map((d) => Buffer.from(d, 'utf8'));
+}
+
+/**
+ * Put the trainer where the user asked ("cuda" without a usable GPU is a clear error) and say where
+ * it runs; on the CPU, also why CUDA is not used (no library, no device, a failed parity probe).
+ */
+function placeTrainer(addon: SeedlingAddon, trainer: NativeTrainer, choice: DeviceChoice, hooks: TrainHooks): Device {
+  if (choice !== 'cpu') trainer.setDevice(choice);
+  const cuda = choice === 'cpu' ? undefined : addon.cudaStatus();
+  hooks.log('info', trainer.device === 'cuda' ? `training on the GPU (${cuda!.detail})`
+    : `training on the CPU${cuda ? ` (CUDA: ${cuda.detail})` : ''}`);
+  return trainer.device;
 }
 
 async function prepareModel(addon: SeedlingAddon, params: TrainParams, trainDocs: Buffer[], hooks: TrainHooks): Promise<Setup> {
@@ -152,7 +165,7 @@ function capDocuments(docs: Buffer[], cap: number): Buffer[] {
   return out;
 }
 
-type Outcome = Omit<TrainResult, 'config' | 'parameters'>;
+type Outcome = Omit<TrainResult, 'config' | 'parameters' | 'device'>;
 
 class TrainLoop {
   private readonly trainer: NativeTrainer;

@@ -15,6 +15,17 @@ Napi::Value Version(const Napi::CallbackInfo &info) { return Napi::String::New(i
 
 Napi::Value KernelName(const Napi::CallbackInfo &info) { return Napi::String::New(info.Env(), sl_cpu_kernel_name()); }
 
+// cudaStatus(): {available, detail}: the device's name, or why CUDA cannot be used (no library, no
+// device, a failed parity probe). The first call loads the CUDA library when one is installed.
+Napi::Value CudaStatus(const Napi::CallbackInfo &info) {
+    char detail[1024] = "";
+    int available = sl_cuda_available(detail, sizeof detail);
+    auto o = Napi::Object::New(info.Env());
+    o.Set("available", Napi::Boolean::New(info.Env(), available != 0));
+    o.Set("detail", Napi::String::New(info.Env(), detail));
+    return o;
+}
+
 Napi::Value GetThreads(const Napi::CallbackInfo &info) { return Napi::Number::New(info.Env(), sl_get_threads()); }
 
 // setThreads(n): the engine requires that no other engine work runs meanwhile; the engine process
@@ -63,6 +74,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     define("CancelToken", CancelTokenWrap::Define(env), data->cancel_token);
     exports.Set("version", Napi::Function::New(env, Version));
     exports.Set("kernelName", Napi::Function::New(env, KernelName));
+    exports.Set("cudaStatus", Napi::Function::New(env, CudaStatus));
     exports.Set("getThreads", Napi::Function::New(env, GetThreads));
     exports.Set("setThreads", Napi::Function::New(env, SetThreads));
     exports.Set("configPreset", Napi::Function::New(env, ConfigPreset));

@@ -170,6 +170,8 @@ private:
     Napi::Value GetOptions(const Napi::CallbackInfo &info);
     Napi::Value SetOptions(const Napi::CallbackInfo &info);
     Napi::Value GetModel(const Napi::CallbackInfo &info);
+    Napi::Value GetDevice(const Napi::CallbackInfo &info);
+    Napi::Value SetDevice(const Napi::CallbackInfo &info);
 };
 
 // A flag JS raises to stop a running generation between tokens (sl_generate_options.cancel).

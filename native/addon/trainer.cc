@@ -1,5 +1,6 @@
 // trainer.cc: the Trainer class (optimizer state; one step or one evaluation per call).
 #include <memory>
+#include <string>
 
 #include "handles.h"
 #include "js_values.h"
@@ -16,6 +17,8 @@ Napi::Function TrainerWrap::Define(Napi::Env env) {
                            InstanceAccessor("tokensSeen", &TrainerWrap::TokensSeen, nullptr),
                            InstanceAccessor("options", &TrainerWrap::GetOptions, nullptr),
                            InstanceMethod("setOptions", &TrainerWrap::SetOptions),
+                           InstanceAccessor("device", &TrainerWrap::GetDevice, nullptr),
+                           InstanceMethod("setDevice", &TrainerWrap::SetDevice),
                            InstanceAccessor("model", &TrainerWrap::GetModel, nullptr),
                            InstanceMethod("dispose", &TrainerWrap::Dispose),
                            InstanceAccessor("disposed", &TrainerWrap::IsDisposed, nullptr),
@@ -28,7 +31,14 @@ Napi::Object TrainerWrap::NewFor(Napi::Env env, sl_trainer *trainer, Napi::Objec
     return object;
 }
 
-// Trainer.create(model, options?): Trainer. Options not given take the engine's defaults.
+static std::string DeviceArg(Napi::Env env, Napi::Value v) {
+    if (v.IsUndefined()) return "cpu";
+    if (!v.IsString()) throw Napi::TypeError::New(env, "device must be \"auto\", \"cpu\" or \"cuda\"");
+    return v.As<Napi::String>().Utf8Value();
+}
+
+// Trainer.create(model, options?, device?): Trainer. Options not given take the engine's defaults;
+// device "auto" | "cpu" (default) | "cuda".
 Napi::Value TrainerWrap::Create(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     ModelWrap *model = ModelWrap::From(env, info[0]);
@@ -36,8 +46,9 @@ Napi::Value TrainerWrap::Create(const Napi::CallbackInfo &info) {
     sl_train_options opts;
     sl_train_options_default(&opts);
     TrainOptionsFromJs(env, info[1], &opts);
+    std::string device = DeviceArg(env, info[2]);
     sl_trainer *trainer = nullptr;
-    ThrowIfFailed(env, sl_trainer_create(m, &opts, &trainer));
+    ThrowIfFailed(env, sl_trainer_create_on(m, &opts, device.c_str(), &trainer));
     return NewFor(env, trainer, info[0].As<Napi::Object>());
 }
 
@@ -100,6 +111,18 @@ Napi::Value TrainerWrap::SetOptions(const Napi::CallbackInfo &info) {
     sl_train_options opts = sl_trainer_options(trainer);
     TrainOptionsFromJs(env, info[0], &opts);
     ThrowIfFailed(env, sl_trainer_set_options(trainer, &opts));
+    return env.Undefined();
+}
+
+Napi::Value TrainerWrap::GetDevice(const Napi::CallbackInfo &info) {
+    return Napi::String::New(info.Env(), sl_trainer_device(Get(info.Env())));
+}
+
+// setDevice(device): move the trainer, with everything learnt so far ("auto" | "cpu" | "cuda").
+Napi::Value TrainerWrap::SetDevice(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    std::string device = DeviceArg(env, info[0]);
+    ThrowIfFailed(env, sl_trainer_set_device(GetIdle(env), device.c_str()));
     return env.Undefined();
 }
 

@@ -65,6 +65,9 @@ test('train the tiny preset a few steps: progress, checkpoint events with sample
   });
   assert.equal(trained.steps, 6);
   assert.equal(trained.stoppedBy, 'budget');
+  // "auto" (the default): the GPU where the engine reports one, else the CPU
+  const { devices } = await client.request('ping', {});
+  assert.equal(trained.device, devices.includes('cuda') ? 'cuda' : 'cpu');
   assert.equal(trained.config.nLayers, 2);
   assert.ok(Number.isFinite(trained.trainLoss));
   assert.ok(progress.includes(6), `progress steps: ${progress}`);
@@ -93,6 +96,19 @@ test('bad input is a clear error and the engine keeps serving', { skip }, async 
   await assert.rejects(client.request('loadModel', { path: path.join(work, 'missing.seedling') }),
     (err: Error & { code?: string }) => err.code === 'i/o error' && /missing\.seedling/.test(err.message));
   await assert.rejects(client.request('train', { ...tinyParams(), files: [] }), /no training text: 0 files/);
+  const ok = await client.request('complete', { prefix: 'const x = ', suffix: '', maxTokens: 4 });
+  assert.equal(typeof ok.completion, 'string');
+});
+
+test('asking for CUDA where it cannot be used is a clear error, and the engine keeps serving', { skip }, async (t) => {
+  const { devices } = await client.request('ping', {});
+  if (devices.includes('cuda')) {
+    t.skip('skipped: this machine has a usable CUDA device');
+    return;
+  }
+  await assert.rejects(client.request('train', tinyParams({ device: 'cuda', checkpointPath: path.join(work, 'cuda.seedling') })),
+    (err: Error & { code?: string }) => err.code === 'unsupported' && /CUDA requested but no CUDA device is available \(.+\)/.test(err.message));
+  assert.ok(!existsSync(path.join(work, 'cuda.seedling')), 'no checkpoint from a run that never started');
   const ok = await client.request('complete', { prefix: 'const x = ', suffix: '', maxTokens: 4 });
   assert.equal(typeof ok.completion, 'string');
 });
