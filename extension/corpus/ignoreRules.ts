@@ -72,9 +72,15 @@ export class IgnoreStack {
   isIgnored(relPath: string, isDirectory: boolean): boolean {
     const probe = isDirectory ? `${relPath}/` : relPath;
     if (this.extra.ignores(probe)) return true;
-    for (const scope of this.scopes) {
+    // As git does: the deepest .gitignore with a verdict on the path decides, so a nested file's
+    // "!keep.log" re-includes what a parent's "*.log" left out (and vice versa).
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const scope = this.scopes[i];
       const local = scope.dir ? probe.slice(scope.dir.length + 1) : probe;
-      if (local && scope.rules.ignores(local)) return true;
+      if (!local) continue;
+      const verdict = scope.rules.test(local);
+      if (verdict.ignored) return true;
+      if (verdict.unignored) return false;
     }
     return false;
   }

@@ -97,6 +97,21 @@ test('a walk honours nested .gitignore files, excludes, and every skip reason', 
   assert.match(describeCorpus(corpus.summary), /^4 files, \d+ B; skipped 11: 4 ignored, 3 generated, /);
 });
 
+test('a nested .gitignore overrides its parents, as in git: negation re-includes, a new rule excludes', async () => {
+  const code = (name: string) => `export function ${name}(a: number) {\n  return a + 1;\n}\n`;
+  const root = tree({
+    '.gitignore': '*.gen.ts\n!keep.ts\n',
+    'a.gen.ts': code('a'),                               // ignored by the root
+    'src/.gitignore': '!wanted.gen.ts\nkeep.ts\n',
+    'src/wanted.gen.ts': code('wanted'),                 // re-included by the nested negation
+    'src/other.gen.ts': code('other'),                   // still ignored by the root
+    'src/keep.ts': code('keep'),                         // the root re-includes it, the nested file ignores it
+    'lib/keep.ts': code('lib'),
+  });
+  const corpus = await collectCorpus([root], []);
+  assert.deepEqual(corpus.entries.map((e) => e.relativePath).sort(), ['lib/keep.ts', 'src/wanted.gen.ts']);
+});
+
 test('the total size cap stops adding files and says so', async () => {
   const files: Record<string, string> = {};
   for (let i = 0; i < 10; i++) files[`f${i}.py`] = `def f${i}():\n    return ${i}\n${'# filler\n'.repeat(20)}`;
