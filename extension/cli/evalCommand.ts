@@ -47,6 +47,7 @@ export const evalSpec: CommandSpec = {
     threads: { type: 'string', short: 't', valueName: 'N', description: 'CPU threads' },
     'max-tokens': { type: 'string', valueName: 'N', description: 'generation budget per completion (default 48)' },
     'context-share': { type: 'string', valueName: 'X', description: 'share of training files packed with related code (0..1)' },
+    'learning-rate': { type: 'string', valueName: 'X', description: 'peak learning rate (default: the preset\'s)' },
     'fim-rate': { type: 'string', valueName: 'X', description: 'share of training windows made fill-in-the-middle (0..1)' },
     variants: { type: 'string', valueName: 'LIST', description: 'completion strategies to compare (comma-separated)' },
     exclude: { type: 'string', multiple: true, valueName: 'GLOB', description: 'leave out matching paths (repeatable)' },

@@ -39,6 +39,7 @@ export const trainSpec: CommandSpec = {
     'from-scratch': { type: 'boolean', description: 'train a new model and tokenizer from scratch' },
     resume: { type: 'boolean', description: 'continue the run saved in --out' },
     exclude: { type: 'string', multiple: true, valueName: 'GLOB', description: 'leave out matching paths (repeatable)' },
+    'learning-rate': { type: 'string', valueName: 'X', description: 'peak learning rate (default: the preset\'s)' },
     seed: { type: 'string', valueName: 'N', description: 'random seed (default 1337)' },
     json: { type: 'boolean', description: 'print the result as JSON on stdout' },
     help: { type: 'boolean', short: 'h', description: 'show this help' },
@@ -70,6 +71,7 @@ export function trainParamsFrom(parsed: Parsed, installRoot: string): Omit<Train
     threads: numberOption(v, 'threads', 'train', { min: 1, max: 256, integer: true }),
     device: choiceOption(v, 'device', 'train', DEVICES) ?? 'auto',
     seed: numberOption(v, 'seed', 'train', { min: 0, integer: true }),
+    learningRate: numberOption(v, 'learning-rate', 'train', { min: 1e-7, max: 1 }),
   };
 }
 

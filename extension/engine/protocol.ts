@@ -43,6 +43,7 @@ export interface TrainParams {
   threads?: number;
   device?: 'auto' | 'cpu' | 'cuda';
   seed?: number;
+  learningRate?: number;      // peak learning rate (default: the preset's, for fine-tuning or from scratch)
   vocabSize?: number;         // tokenizer size when training from scratch (default: the preset's)
   evalEverySteps?: number;
   checkpointEverySteps?: number;
