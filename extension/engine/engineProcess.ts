@@ -32,6 +32,14 @@ interface Running {
   token?: NativeCancelToken;  // generations: raised to stop between tokens
 }
 
+/** Indexing yields to waiting requests after this much work (ms). */
+const INDEX_SLICE_MS = 8;
+
+function applyUpdate(workspace: WorkspaceContext, update: UpdateFileParams): void {
+  if (typeof update.text === 'string') workspace.setFile(update.path, update.text);
+  else workspace.removeFile(update.path);
+}
+
 class EngineServer {
   private readonly serving = new SerialLane();
   private readonly running = new Map<number, Running>();
@@ -39,6 +47,8 @@ class EngineServer {
   private readonly completion: CompletionModel | undefined;
   /** The workspace files completions retrieve from and copy from (indexFiles, updateFile). */
   private workspace = new WorkspaceContext();
+  /** The index being built by the latest indexFiles; file updates that arrive meanwhile are replayed on it. */
+  private indexing: { updates: UpdateFileParams[] } | undefined;
   private shuttingDown = false;
 
   constructor(private readonly addon: SeedlingAddon | undefined, private readonly addonError: string | undefined) {
@@ -78,7 +88,7 @@ class EngineServer {
       case 'attention':
         return this.serving.run(() => this.attention(addon, request.params as AttentionParams), () => state.cancelled);
       case 'indexFiles':
-        return this.serving.run(() => this.indexFiles(request.params as IndexFilesParams), () => state.cancelled);
+        return this.indexFiles(request.params as IndexFilesParams, state);
       case 'updateFile':
         return this.serving.run(async () => this.updateFile(request.params as UpdateFileParams), () => state.cancelled);
       case 'shutdown': return this.shutdown();
@@ -155,19 +165,38 @@ class EngineServer {
     }
   }
 
-  private async indexFiles(params: IndexFilesParams): Promise<IndexFilesResult> {
+  /**
+   * Builds a new index beside the one in use and swaps it in when done. Off the serving lane, in
+   * slices: a large workspace takes seconds to index, and completions keep being answered (from the
+   * previous index) meanwhile. A newer indexFiles supersedes this one.
+   */
+  private async indexFiles(params: IndexFilesParams, state: Running): Promise<IndexFilesResult> {
     const started = performance.now();
+    const job = { updates: [] as UpdateFileParams[] };
+    this.indexing = job;
+    const superseded = () => this.indexing !== job || state.cancelled || this.shuttingDown;
     const read = await readDocuments([...new Set(params.files ?? [])]);
     const workspace = new WorkspaceContext();
-    for (const d of read.documents) workspace.setFile(d.path, d.text.toString('utf8'));
+    let sliceStart = performance.now();
+    for (const d of read.documents) {
+      if (superseded()) throw codedError('cancelled', 'indexing was cancelled or superseded by a newer request');
+      workspace.setFile(d.path, d.text.toString('utf8'));
+      if (performance.now() - sliceStart > INDEX_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+    if (superseded()) throw codedError('cancelled', 'indexing was cancelled or superseded by a newer request');
+    for (const update of job.updates) applyUpdate(workspace, update);
     this.workspace = workspace;
+    this.indexing = undefined;
     return { files: workspace.fileCount, chunks: workspace.index.size, ms: performance.now() - started };
   }
 
   private updateFile(params: UpdateFileParams): null {
     if (typeof params?.path !== 'string') throw codedError('invalid argument', 'updateFile needs a path');
-    if (typeof params.text === 'string') this.workspace.setFile(params.path, params.text);
-    else this.workspace.removeFile(params.path);
+    applyUpdate(this.workspace, params);
+    this.indexing?.updates.push(params);
     return null;
   }
 

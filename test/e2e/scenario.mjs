@@ -186,6 +186,28 @@ export async function scenario({ page, server, workspace, shots, metrics, step }
     await shot('08-attention-reveal');
   });
 
+  await step('the dashboard\'s Stop button stops a second run, and the history says so', async () => {
+    await runCommand(page, 'Seedling: Train on Workspace');
+    await page.locator('.tabs-container .tab', { hasText: /^Seedling$/ }).first().click();
+    dashboard = await findWebview(page, 'dashboard');
+    await waitInFrame(dashboard, () => {
+      const stop = document.querySelector('button.stop');
+      return stop && !stop.hidden && !stop.disabled && document.body.dataset.training !== 'idle';
+    }, undefined, { timeout: 60_000, what: 'the Stop button of the running run' });
+    await dashboard.locator('button.stop').click();
+    const state = await waitInFrame(dashboard, () => {
+      const statuses = [...document.querySelectorAll('.history tbody tr')].map((tr) => tr.lastElementChild?.textContent);
+      if (document.body.dataset.training !== 'idle' || statuses[0] !== 'cancelled') return null;
+      return { statuses, stopHidden: document.querySelector('button.stop').hidden, status: document.querySelector('.status')?.textContent };
+    }, undefined, { timeout: 60_000, what: 'the run to stop' });
+    metrics.dashboardStop = state;
+    assert(state.stopHidden, 'the Stop button is hidden once nothing runs');
+    assert(state.statuses.slice(1).includes('finished'), `the first run is still listed as finished: ${state.statuses}`);
+    const status = await seedlingStatusText(page);
+    assert(!/%|preparing/.test(status), `status bar still shows training: "${status}"`);
+    await shot('08b-dashboard-stopped');
+  });
+
   await step('the dashboard draws 100,000 loss points within a frame', async () => {
     await page.locator('.tabs-container .tab', { hasText: /^Seedling$/ }).first().click();
     dashboard = await findWebview(page, 'dashboard');

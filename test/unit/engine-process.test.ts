@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -90,6 +90,29 @@ test('complete from the checkpoint; the cache is reused while typing', { skip },
   assert.ok(a.promptTokens > 0);
   const b = await client.request('complete', { prefix: 'function add(a, b) {\n  return a', suffix: '\n}\n', maxTokens: 8 });
   assert.ok(b.reusedTokens > 0, `reused ${b.reusedTokens}`);
+});
+
+test('indexing a large workspace does not hold up completions; file updates made meanwhile are kept', { skip }, async () => {
+  await client.request('loadModel', { path: checkpoint });
+  const dir = path.join(work, 'big-workspace');
+  mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    const file = path.join(dir, `module${i}.js`);
+    const body = Array.from({ length: 600 }, (_, k) => `export function f${i}_${k}(a${k}, b) { return a${k} * ${k} + b; }`).join('\n');
+    writeFileSync(file, `${body}\n`);
+    files.push(file);
+  }
+  const order: string[] = [];
+  const indexing = client.request('indexFiles', { files }).then((r) => { order.push('index'); return r; });
+  // Made while the index is built: must survive the swap to the new index.
+  await client.request('updateFile', { path: path.join(dir, 'live.js'), text: 'const uniqueLiveName = computeEverything(alpha, beta);\n' });
+  const completion = client.request('complete', { prefix: 'const x = ', suffix: '', maxTokens: 1 }).then((r) => { order.push('complete'); return r; });
+  const [indexed] = await Promise.all([indexing, completion]);
+  assert.deepEqual(order, ['complete', 'index'], 'the completion waited for the whole index');
+  assert.equal(indexed.files, 401, '400 files read, and the live one');
+  const copied = await client.request('complete', { prefix: 'let y = uniqueLiveName = computeEv', suffix: '\n', stop: ['\n'], maxTokens: 8 });
+  assert.equal(copied.completion, 'erything(alpha, beta);', 'the update made during indexing is in the new index');
 });
 
 test('bad input is a clear error and the engine keeps serving', { skip }, async () => {
