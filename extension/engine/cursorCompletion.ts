@@ -72,12 +72,10 @@ export async function completeAtCursor(
   const singleLine = params.stop?.includes('\n') ?? false;
   const ranking = singleLine && strategy.rank !== 'none';
   const scoring = ranking && (strategy.rank === 'model' || strategy.rank === 'copy');
+  const copies = ranking ? copiesAt(deps, params, strategy.rank === 'match' ? 1 : Math.max(1, strategy.copyCandidates)) : [];
   // The best copy alone needs no model: answer at once (the model runs only when nothing matched).
-  if (ranking && strategy.rank === 'copy' && strategy.copyCandidates <= 1) {
-    const [copy] = copiesAt(deps, params, 1);
-    if (copy) {
-      return { text: copy.continuation, source: 'copy', promptTokens: 0, reusedTokens: 0, generatedTokens: 0, stoppedBy: 'stop', contextChars: 0 };
-    }
+  if (ranking && strategy.rank === 'copy' && strategy.copyCandidates <= 1 && copies.length > 0) {
+    return { text: copies[0].continuation, source: 'copy', promptTokens: 0, reusedTokens: 0, generatedTokens: 0, stoppedBy: 'stop', contextChars: 0 };
   }
   const r = await deps.session.complete(deps.tokenizer, prefix, suffix, {
     maxTokens: generation.maxTokens,
@@ -97,14 +95,13 @@ export async function completeAtCursor(
 
   const modelLine = firstLine(r.text);
   if (strategy.rank === 'match') {
-    const [copy] = copiesAt(deps, params, 1);
-    if (copy && copy.matchLength >= strategy.copyMinMatch) {
-      result.text = copy.continuation;
+    if (copies.length > 0 && copies[0].matchLength >= strategy.copyMinMatch) {
+      result.text = copies[0].continuation;
       result.source = 'copy';
     }
     return result;
   }
-  const lines = new Set<string>(copiesAt(deps, params, Math.max(1, strategy.copyCandidates)).map((c) => c.continuation));
+  const lines = new Set<string>(copies.map((c) => c.continuation));
   if (strategy.rank === 'copy') {
     // The model's own greedy line is locally the likeliest by construction, so it is left out: the
     // model only judges between lines that were written somewhere.
