@@ -106,11 +106,29 @@ static int bind_symbols(void *h) {
     return 1;
 }
 
+/* Whether every "; "-separated loader message in `tried` says the file does not exist. */
+static int only_missing_files(const char *tried) {
+    static const char missing[] = "No such file or directory";
+    const size_t n = sizeof missing - 1;
+    for (const char *segment = tried;;) {
+        const char *end = strstr(segment, "; ");
+        size_t len = end ? (size_t)(end - segment) : strlen(segment);
+        if (len < n || strncmp(segment + len - n, missing, n) != 0) return 0;
+        if (!end) return 1;
+        segment = end + 2;
+    }
+}
+
 static void load_api(void) {
     char tried[2048] = "";
     void *h = open_library(tried, sizeof tried);
     if (!h) {
-        snprintf(api_problem, sizeof api_problem, "%s not found or not loadable: %s", LIB_NAME, tried);
+        /* Absent (the usual case on a machine built without nvcc) is said briefly; a library that is
+         * there but will not load keeps the loader's words. */
+        if (only_missing_files(tried))
+            snprintf(api_problem, sizeof api_problem, "%s is not installed next to the engine", LIB_NAME);
+        else
+            snprintf(api_problem, sizeof api_problem, "%s not loadable: %s", LIB_NAME, tried);
         return;
     }
     if (!bind_symbols(h)) return; /* keep the handle: dlclose of a CUDA runtime is not worth the risk */
