@@ -16,7 +16,7 @@ import { packWithContext } from '../context/contextPacking';
 import { DEFAULT_STRATEGY } from './cursorCompletion';
 import { pathFraction, readDocuments, splitDocuments } from './trainData';
 import {
-  CONTEXT_PACKING_CHARS, DEFAULT_CONTEXT_SHARE, DEFAULT_FIM_RATE, DEFAULT_MAX_MINUTES, EARLY_STOPPING_PATIENCE, EVAL_BATCHES, PRESET_TRAINING, TOKENIZER_TRAIN_BYTES,
+  CONTEXT_PACKING_CHARS, DEFAULT_CONTEXT_SHARE, DEFAULT_FIM_RATE, DEFAULT_MAX_MINUTES, EARLY_STOPPING_PATIENCE, EVAL_BATCHES, FINETUNE_MAX_EPOCHS, PRESET_TRAINING, TOKENIZER_TRAIN_BYTES,
   evalIntervalFor, stepsForTime, warmupFor,
 } from './trainSettings';
 
@@ -173,6 +173,7 @@ class TrainLoop {
   private readonly startStep: number;
   private readonly deadline: number | undefined;
   private readonly stepBudget: number | undefined;
+  private readonly stepCap: number | undefined;  // fine-tuning under a time budget: FINETUNE_MAX_EPOCHS
   private plannedSteps: number;     // steps of this run (an estimate under a time budget)
   private evalEvery: number;
   private bestVal = Infinity;
@@ -194,20 +195,25 @@ class TrainLoop {
     const minutes = params.maxMinutes ?? (params.maxSteps === undefined ? DEFAULT_MAX_MINUTES : undefined);
     this.deadline = minutes !== undefined ? startedAt + minutes * 60_000 : undefined;
     this.stepBudget = params.maxSteps;
-    // Under a time budget, start from a guess; the first measured steps replace it.
-    this.plannedSteps = this.stepBudget ?? 1000;
-    this.evalEvery = params.evalEverySteps ?? evalIntervalFor(this.plannedSteps);
     const preset = PRESET_TRAINING[params.preset];
     const resumed = setup.origin === 'resumed';
+    const batchSize = resumed ? this.trainer.options.batchSize : preset.batchSize;
+    const windowLength = resumed ? Math.min(this.trainer.options.seqLen, seqLen) : seqLen;
+    this.tokensPerStep = batchSize * windowLength * this.trainer.options.gradAccumSteps;
+    if (setup.origin === 'base model' && this.stepBudget === undefined) {
+      this.stepCap = Math.max(1, Math.ceil(FINETUNE_MAX_EPOCHS * trainData.numTokens / this.tokensPerStep));
+      hooks.log('info', `fine-tuning plan: at most ${this.stepCap} steps (${FINETUNE_MAX_EPOCHS} passes over ${trainData.numTokens} tokens)`);
+    }
+    // Under a time budget, start from a guess; the first measured steps replace it.
+    this.plannedSteps = this.stepBudget ?? Math.min(this.stepCap ?? Infinity, 1000);
+    this.evalEvery = params.evalEverySteps ?? evalIntervalFor(this.plannedSteps);
     this.trainer.setOptions({
       fimRate: params.fimRate ?? DEFAULT_FIM_RATE,
-      batchSize: resumed ? this.trainer.options.batchSize : preset.batchSize,
-      seqLen: resumed ? Math.min(this.trainer.options.seqLen, seqLen) : seqLen,
+      batchSize,
+      seqLen: windowLength,
       totalSteps: this.startStep + this.plannedSteps,
       ...(resumed ? {} : { warmupSteps: warmupFor(this.plannedSteps) }),
     });
-    const o = this.trainer.options;
-    this.tokensPerStep = o.batchSize * o.seqLen * o.gradAccumSteps;
   }
 
   async run(): Promise<Outcome> {
@@ -263,6 +269,7 @@ class TrainLoop {
   private budgetSpent(): boolean {
     const done = this.trainer.stepCount - this.startStep;
     if (this.stepBudget !== undefined && done >= this.stepBudget) return true;
+    if (this.stepCap !== undefined && done >= this.stepCap) return true;
     return this.deadline !== undefined && Date.now() >= this.deadline;
   }
 
@@ -276,7 +283,7 @@ class TrainLoop {
   /** Size the cosine schedule to the steps that fit in the time left, at the pace measured so far. */
   private replanForTime(done: number): void {
     const msPerStep = (Date.now() - this.startedAt) / done;  // includes evaluations and checkpoints
-    const planned = done + stepsForTime(this.deadline! - Date.now(), msPerStep);
+    const planned = Math.min(done + stepsForTime(this.deadline! - Date.now(), msPerStep), this.stepCap ?? Infinity);
     if (Math.abs(planned - this.plannedSteps) < Math.max(2, this.plannedSteps * 0.05)) return;
     this.plannedSteps = planned;
     if (this.params.evalEverySteps === undefined) this.evalEvery = evalIntervalFor(planned);

@@ -44,6 +44,14 @@ export function evalIntervalFor(totalSteps: number): number {
   return Math.max(10, Math.min(200, Math.round(totalSteps / 20)));
 }
 
+/**
+ * Fine-tuning the base on a workspace under a time budget plans at most this many passes over the
+ * workspace's tokens: the validation loss bottoms out within a few hundred steps on small code bases,
+ * and a schedule stretched to the whole time budget keeps the learning rate high past that point
+ * (docs/quality.md, "Training recipe"). An explicit step budget is taken as given.
+ */
+export const FINETUNE_MAX_EPOCHS = 10;
+
 /** Evaluations without improvement before early stopping. */
 export const EARLY_STOPPING_PATIENCE = 5;
 /** Validation batches per evaluation (deterministic windows, so evaluations are comparable). */

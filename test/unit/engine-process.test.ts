@@ -83,6 +83,22 @@ test('resume continues the step count from the checkpoint', { skip }, async () =
   assert.ok(r.steps > 3 && r.steps <= trained.steps + 3, `steps ${r.steps}`);
 });
 
+test('fine-tuning a base under a time budget plans at most FINETUNE_MAX_EPOCHS passes and stops there', { skip }, async () => {
+  assert.ok(trained, 'needs the trained checkpoint as a base');
+  const logs: string[] = [];
+  const started = Date.now();
+  const r = await client.request('train', tinyParams({
+    baseModelPath: checkpoint, checkpointPath: path.join(work, 'finetuned.seedling'), maxSteps: undefined, maxMinutes: 5, evalEverySteps: undefined,
+  }), { onEvent: (e) => { if (e.event === 'log') logs.push((e.data as { message: string }).message); } });
+  const plan = logs.map((m) => /fine-tuning plan: at most (\d+) steps \((\d+) passes over (\d+) tokens\)/.exec(m)).find(Boolean);
+  assert.ok(plan, `no plan in the log: ${logs.join(' | ')}`);
+  const [cap, passes, tokens] = plan.slice(1).map(Number);
+  assert.equal(cap, Math.ceil(passes * tokens / (8 * 128)), 'passes x tokens / tokens per step (tiny: 8 x 128)');
+  assert.ok(r.steps <= cap, `${r.steps} steps, cap ${cap}`);
+  assert.ok(r.stoppedBy === 'budget' || r.stoppedBy === 'early-stopping', r.stoppedBy);
+  assert.ok(Date.now() - started < 4 * 60_000, 'ended by the cap, not the 5-minute budget');
+});
+
 test('complete from the checkpoint; the cache is reused while typing', { skip }, async () => {
   await client.request('loadModel', { path: checkpoint });
   const a = await client.request('complete', { prefix: 'function add(a, b) {\n  return', suffix: '\n}\n', maxTokens: 8 });
