@@ -38,7 +38,7 @@ email="${EMAIL_DIR:-$(python3 -c 'import email, os; print(os.path.dirname(email.
 mobx_dir="$root/.cache/eval/mobx"
 if [ ! -d "$mobx_dir/package/src" ]; then
   mkdir -p "$mobx_dir"
-  (cd "$mobx_dir" && npm pack mobx --silent >/dev/null && tar xzf mobx-*.tgz)
+  (cd "$mobx_dir" && npm pack mobx@7.1.3 --silent >/dev/null && tar xzf mobx-*.tgz)
 fi
 [ -d "$mobx_dir/package/src" ] || { echo "eval-quality: mobx has no src/ in $mobx_dir/package" >&2; exit 1; }
 
