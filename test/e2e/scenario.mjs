@@ -1,6 +1,6 @@
 // scenario.mjs: the steps of the browser test, in the order a user takes them. Each step asserts what
 // the user would see, and saves a screenshot.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openFileFromExplorer, runCommand, screenshot } from '../harness/codeServer.mjs';
 import { findWebview, seedlingStatusText, waitInFrame } from './webviews.mjs';
@@ -187,25 +187,39 @@ export async function scenario({ page, server, workspace, shots, metrics, step }
   });
 
   await step('the dashboard\'s Stop button stops a second run, and the history says so', async () => {
-    await runCommand(page, 'Seedling: Train on Workspace');
-    await page.locator('.tabs-container .tab', { hasText: /^Seedling$/ }).first().click();
-    dashboard = await findWebview(page, 'dashboard');
-    await waitInFrame(dashboard, () => {
-      const stop = document.querySelector('button.stop');
-      return stop && !stop.hidden && !stop.disabled && document.body.dataset.training !== 'idle';
-    }, undefined, { timeout: 60_000, what: 'the Stop button of the running run' });
-    await dashboard.locator('button.stop').click();
-    const state = await waitInFrame(dashboard, () => {
-      const statuses = [...document.querySelectorAll('.history tbody tr')].map((tr) => tr.lastElementChild?.textContent);
-      if (document.body.dataset.training !== 'idle' || statuses[0] !== 'cancelled') return null;
-      return { statuses, stopHidden: document.querySelector('button.stop').hidden, status: document.querySelector('.status')?.textContent };
-    }, undefined, { timeout: 60_000, what: 'the run to stop' });
-    metrics.dashboardStop = state;
-    assert(state.stopHidden, 'the Stop button is hidden once nothing runs');
-    assert(state.statuses.slice(1).includes('finished'), `the first run is still listed as finished: ${state.statuses}`);
-    const status = await seedlingStatusText(page);
-    assert(!/%|preparing/.test(status), `status bar still shows training: "${status}"`);
-    await shot('08b-dashboard-stopped');
+    // A run long enough to stop for sure: the small preset (from scratch, ~0.3 s a step here) with no
+    // step budget, through workspace settings (the workspace folder is watched). Completions are
+    // switched off in the same write, so the status bar shows when VS Code has read them.
+    const settingsDir = path.join(workspace, '.vscode');
+    await mkdir(settingsDir, { recursive: true });
+    await writeFile(path.join(settingsDir, 'settings.json'),
+      JSON.stringify({ 'seedling.model.preset': 'small', 'seedling.training.maxSteps': 100_000, 'seedling.completion.enabled': false }, null, 2));
+    await page.locator('.statusbar-item:has(.codicon-circle-slash)', { hasText: 'Seedling' }).first().waitFor({ timeout: 30_000 });
+    try {
+      await runCommand(page, 'Seedling: Train on Workspace');
+      await page.locator('.tabs-container .tab', { hasText: /^Seedling$/ }).first().click();
+      dashboard = await findWebview(page, 'dashboard');
+      await waitInFrame(dashboard, () => {
+        const stop = document.querySelector('button.stop');
+        const first = document.querySelector('.history tbody tr');
+        return stop && !stop.hidden && !stop.disabled && first?.children[1]?.textContent === 'small' && first.lastElementChild?.textContent === 'running';
+      }, undefined, { timeout: 120_000, what: 'the Stop button of the running small-preset run' });
+      await dashboard.locator('button.stop').click();
+      const state = await waitInFrame(dashboard, () => {
+        const statuses = [...document.querySelectorAll('.history tbody tr')].map((tr) => tr.lastElementChild?.textContent);
+        if (document.body.dataset.training !== 'idle' || statuses[0] !== 'cancelled') return null;
+        return { statuses, stopHidden: document.querySelector('button.stop').hidden, status: document.querySelector('.status')?.textContent };
+      }, undefined, { timeout: 60_000, what: 'the run to stop' });
+      metrics.dashboardStop = state;
+      assert(state.stopHidden, 'the Stop button is hidden once nothing runs');
+      assert(state.statuses.slice(1).includes('finished'), `the first run is still listed as finished: ${state.statuses}`);
+      const status = await seedlingStatusText(page);
+      assert(!/%|preparing|stopping/.test(status), `status bar still shows training: "${status}"`);
+      await shot('08b-dashboard-stopped');
+    } finally {
+      await rm(settingsDir, { recursive: true, force: true });
+      await page.locator('.statusbar-item:has(.codicon-sparkle)', { hasText: 'Seedling' }).first().waitFor({ timeout: 30_000 });
+    }
   });
 
   await step('the dashboard draws 100,000 loss points within a frame', async () => {
