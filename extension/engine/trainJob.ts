@@ -124,6 +124,7 @@ function placeTrainer(addon: SeedlingAddon, trainer: NativeTrainer, choice: Devi
 
 async function prepareModel(addon: SeedlingAddon, params: TrainParams, trainDocs: Buffer[], hooks: TrainHooks): Promise<Setup> {
   const preset = PRESET_TRAINING[params.preset];
+  const optionsAt = (presetRate: number) => ({ learningRate: params.learningRate ?? presetRate, seed: params.seed ?? 1337 });
   if (params.resume && fs.existsSync(params.checkpointPath)) {
     const loaded = await addon.checkpointLoad(params.checkpointPath, { trainer: true });
     if (loaded.trainer) {
@@ -131,12 +132,12 @@ async function prepareModel(addon: SeedlingAddon, params: TrainParams, trainDocs
       return { model: loaded.model, tokenizer: loaded.tokenizer, trainer: loaded.trainer, origin: 'resumed' };
     }
     hooks.log('warn', `${params.checkpointPath} has no training state; continuing from its weights with a fresh optimizer`);
-    const trainer = addon.Trainer.create(loaded.model, { learningRate: params.learningRate ?? preset.lrFinetune, seed: params.seed ?? 1337 });
+    const trainer = addon.Trainer.create(loaded.model, optionsAt(preset.lrFinetune));
     return { model: loaded.model, tokenizer: loaded.tokenizer, trainer, origin: 'base model' };
   }
   if (params.baseModelPath) {
     const base = await addon.checkpointLoad(params.baseModelPath, { trainer: false });
-    const trainer = addon.Trainer.create(base.model, { learningRate: params.learningRate ?? preset.lrFinetune, seed: params.seed ?? 1337 });
+    const trainer = addon.Trainer.create(base.model, optionsAt(preset.lrFinetune));
     return { model: base.model, tokenizer: base.tokenizer, trainer, origin: 'base model' };
   }
   const presetConfig: ModelConfig = addon.configPreset(params.preset);
@@ -144,7 +145,7 @@ async function prepareModel(addon: SeedlingAddon, params: TrainParams, trainDocs
   const tokenizer = await addon.Tokenizer.train(capDocuments(trainDocs, TOKENIZER_TRAIN_BYTES), vocab);
   try {
     const model = await addon.Model.create({ ...presetConfig, vocabSize: tokenizer.vocabSize }, params.seed ?? 1337);
-    const trainer = addon.Trainer.create(model, { learningRate: params.learningRate ?? preset.lrScratch, seed: params.seed ?? 1337 });
+    const trainer = addon.Trainer.create(model, optionsAt(preset.lrScratch));
     return { model, tokenizer, trainer, origin: 'scratch' };
   } catch (err) {
     tokenizer.dispose();
