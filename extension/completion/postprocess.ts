@@ -124,17 +124,24 @@ export function cutRepeatedLines(text: string, prompt: Prompt): string {
   return text;
 }
 
-/** A unit of up to 12 characters, four times in a row, spanning at least this much, is a stutter, not code. */
+/**
+ * A unit of up to 12 characters four times in a row, or of 4 to 12 characters three times in a row
+ * ("entries.entries.entries."), spanning at least this much, is a stutter, not code. Short units
+ * three times over are ordinary code ("[0, 0, 0]").
+ */
 const STUTTER_MIN_SPAN = 8;
+const STUTTER_WORD_UNIT = 4;
 /** Repetition of these is normal: indentation, rulers ("-----", "====="), numbers ("1000000"). */
 const LEGIT_REPEAT = /^[\s\-=*#/_~+0-9]+$/;
 
 /** Cuts the repeats of the first stutter (",,,,,,,,", ", this.y, this.y, this.y, this.y") — a small model's loop inside a line. */
 export function cutStutter(text: string): string {
-  const re = /(.{1,12}?)\1{3,}/g;
+  const re = /(.{1,12}?)\1{2,}/g;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const copies = m[0].length / m[1].length;
+    const stutter = copies >= 4 || (copies >= 3 && m[1].length >= STUTTER_WORD_UNIT);
     // Keep the first copy: it is what the model believes comes next; the repeats are the loop.
-    if (m[0].length >= STUTTER_MIN_SPAN && !LEGIT_REPEAT.test(m[1])) return text.slice(0, m.index + m[1].length);
+    if (stutter && m[0].length >= STUTTER_MIN_SPAN && !LEGIT_REPEAT.test(m[1])) return text.slice(0, m.index + m[1].length);
     re.lastIndex = m.index + 1;
   }
   return text;

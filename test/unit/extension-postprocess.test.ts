@@ -98,4 +98,8 @@ test('a longer stutter is cut; three of a kind in real code is not', () => {
   assert.equal(postprocess('.y, this.y, this.y, this.y, this.y, this', p('return this', '')), '.y, this');
   assert.equal(postprocess('[0, 0, 0];', p('const zeros = ', '')), '[0, 0, 0];');
   assert.equal(postprocess('a.b.c.d', p('x = ', '')), 'a.b.c.d');
+  // a word three times over is a loop; twice is not
+  assert.equal(postprocess('entries.entries.entries.tlMs = 0;', p('this.', '')), 'entries.');
+  assert.equal(postprocess('entries.entries = 0;', p('this.', '')), 'entries.entries = 0;');
+  assert.equal(postprocess("['', '', ''];", p('const blanks = ', '')), "['', '', ''];");
 });
