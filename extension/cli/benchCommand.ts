@@ -1,8 +1,9 @@
 /**
  * benchCommand.ts: `seedling bench latency`: completion latency as a user's editor would see it
  * through `seedling complete --stdin` (a child process serving JSON lines), on typing-like requests
- * sent one at a time; prints one JSON object. `seedling bench native ...` runs the engine's native
- * benchmarks (scripts/bench.mjs, source checkouts only).
+ * sent one at a time; prints one JSON object. `seedling bench copy DIR...`: the cost of the copy
+ * search (one-line suggestions) against a workspace of that size. `seedling bench native ...` runs
+ * the engine's native benchmarks (scripts/bench.mjs, source checkouts only).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,15 +12,19 @@ import * as readline from 'node:readline';
 import { UsageError, numberOption, requireString, stringOption, type CommandSpec, type Parsed } from './args';
 import { EXIT_ERROR, EXIT_OK, type CliContext } from './cliContext';
 import { percentile, typingRequests } from './typingWorkload';
+import { collectCorpus, describeCorpus } from '../corpus';
+import { WorkspaceContext } from '../context/workspaceContext';
 
 export const benchSpec: CommandSpec = {
   name: 'bench',
   summary: 'Measure completion latency, or run the native engine benchmarks.',
-  usage: 'seedling bench latency --model FILE [--requests N] [--threads N] [--source FILE]\n       seedling bench native <train|infer|matmul|tokenizer> [options]',
+  usage: 'seedling bench latency --model FILE [--requests N] [--threads N] [--source FILE]\n       seedling bench copy DIR... [--requests N] [--source FILE]\n       seedling bench native <train|infer|matmul|tokenizer> [options]',
   details: [
     'latency: starts `seedling complete --stdin` as a child process and sends N typing-like requests (a line',
     'retyped one or two characters at a time, then another line) one after another, timing each round trip.',
     'Prints {"p50Ms", "p95Ms", ...} as one JSON line. The first request (cold cache) is reported separately.',
+    'copy: indexes the files under DIR... as the extension does and times the copy search (what a one-line',
+    'suggestion costs before any model runs) at N cursor positions spread over the source file.',
     'native: runs scripts/bench.mjs from a source checkout (see its --help).',
   ].join('\n'),
   options: {
@@ -37,8 +42,35 @@ export const benchSpec: CommandSpec = {
 export async function benchCommand(parsed: Parsed, ctx: CliContext, rawArgs: string[]): Promise<number> {
   const [kind] = parsed.positionals;
   if (kind === 'native') return benchNative(ctx, rawArgs.slice(rawArgs.indexOf('native') + 1));
-  if (kind !== 'latency') throw new UsageError(`unknown benchmark "${kind}" (latency, native)`, 'bench');
+  if (kind === 'copy') return benchCopy(parsed, ctx);
+  if (kind !== 'latency') throw new UsageError(`unknown benchmark "${kind}" (latency, copy, native)`, 'bench');
   return benchLatency(parsed, ctx);
+}
+
+async function benchCopy(parsed: Parsed, ctx: CliContext): Promise<number> {
+  const dirs = parsed.positionals.slice(1).map((d) => path.resolve(d));
+  if (dirs.length === 0) throw new UsageError('bench copy needs at least one directory', 'bench');
+  const count = numberOption(parsed.values, 'requests', 'bench', { min: 1, max: 100_000, integer: true }) ?? 100;
+  const sourcePath = path.resolve(stringOption(parsed.values, 'source') ?? defaultSource(ctx.installRoot));
+  const corpus = await collectCorpus(dirs, [], ctx.interrupt);
+  ctx.stderr.write(`corpus: ${describeCorpus(corpus.summary)}\n`);
+  const workspace = new WorkspaceContext();
+  for (const e of corpus.entries) workspace.setFile(e.path, readFileSync(e.path, 'utf8'));
+  const document = readFileSync(sourcePath, 'utf8');
+  workspace.copy('', '', sourcePath); // joins the workspace text once, as the first request would
+  const ms: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const cursor = Math.floor(document.length * (i + 0.5) / count);
+    const started = performance.now();
+    workspace.copy(document.slice(0, cursor), document.slice(cursor), sourcePath);
+    ms.push(performance.now() - started);
+  }
+  ms.sort((a, b) => a - b);
+  ctx.stdout.write(`${JSON.stringify({
+    files: corpus.summary.files, corpusMB: +(corpus.summary.bytes / 1e6).toFixed(1), requests: count,
+    p50Ms: +percentile(ms, 50).toFixed(2), p95Ms: +percentile(ms, 95).toFixed(2),
+  })}\n`);
+  return EXIT_OK;
 }
 
 function benchNative(ctx: CliContext, args: string[]): number {

@@ -246,3 +246,13 @@ test('seedling complete prints what the editor would show: one line when text fo
   assert.equal(raw.status, 0, raw.stderr);
   assert.ok(raw.stdout.split('\n')[0].startsWith(shown.stdout), `${JSON.stringify(shown.stdout)} is a cut of ${JSON.stringify(raw.stdout)}`);
 });
+
+test('seedling bench copy times the copy search over a workspace and prints one JSON line', { skip }, () => {
+  const r = spawnSync(process.execPath, [cliPath, 'bench', 'copy', path.join(root, 'test', 'fixtures', 'sample-workspace'), '--requests', '5'],
+    { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { files: number; corpusMB: number; requests: number; p50Ms: number; p95Ms: number };
+  assert.ok(report.files > 0);
+  assert.equal(report.requests, 5);
+  assert.ok(report.p50Ms >= 0 && report.p95Ms >= report.p50Ms, JSON.stringify(report));
+});
