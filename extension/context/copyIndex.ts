@@ -5,6 +5,7 @@
  * completer's copy candidates (rankedCopies), which look in three places: earlier in the document,
  * later in the document, and the rest of the workspace. Pure: no I/O.
  */
+import { gramProbes, type GramFilter } from './gramFilter';
 
 export const MAX_MATCH = 64;
 
@@ -14,7 +15,7 @@ export interface CopyMatch {
   agreesBelow?: boolean; // the line after it equals the line below the cursor (rankedCopies only)
 }
 
-const NO_MATCH: CopyMatch = { continuation: '', matchLength: 0 };
+export const NO_MATCH: CopyMatch = { continuation: '', matchLength: 0 };
 
 function lineEnd(text: string, from: number): number {
   const end = text.indexOf('\n', from);
@@ -53,24 +54,57 @@ export function matchInText(text: string, prefix: string): CopyMatch {
   return { continuation: restOfLine(text, at + length), matchLength: length };
 }
 
-/**
- * A place copies come from, with a way to walk the occurrences of a context in it (nearest first
- * for the document's own earlier text, in text order elsewhere).
- */
-interface Source {
+/** One place a context occurs: the text it was found in, and where. */
+interface Occurrence {
   text: string;
-  first(needle: string): number;
-  next(needle: string, previous: number): number;
+  at: number;
 }
 
-function forwardSource(text: string): Source {
-  return { text, first: (n) => text.indexOf(n), next: (n, previous) => text.indexOf(n, previous + 1) };
+/**
+ * A place copies come from: whether a context occurs in it, and its occurrences in order (nearest
+ * first for the document's own earlier text, in text order elsewhere).
+ */
+export interface CopySource {
+  has(needle: string): boolean;
+  occurrences(needle: string): Iterable<Occurrence>;
+}
+
+/** One text, searched from its start. */
+export function textSource(text: string): CopySource {
+  return {
+    has: (n) => text.indexOf(n) >= 0,
+    *occurrences(n) {
+      for (let at = text.indexOf(n); at >= 0; at = text.indexOf(n, at + 1)) yield { text, at };
+    },
+  };
+}
+
+/**
+ * Many files, searched in order as if joined (a context never spans two files). Each file's
+ * GramFilter skips the files that cannot hold the context, which in a large workspace is nearly all.
+ */
+export function filesSource(files: readonly { text: string; filter: GramFilter }[]): CopySource {
+  const candidates = (n: string) => {
+    const probes = gramProbes(n);
+    return files.filter((f) => f.filter.mayContain(probes));
+  };
+  return {
+    has: (n) => candidates(n).some((f) => f.text.indexOf(n) >= 0),
+    *occurrences(n) {
+      for (const f of candidates(n)) yield* textSource(f.text).occurrences(n);
+    },
+  };
 }
 
 /** The document before the cursor: occurrences that end before the cursor (its own end says nothing). */
-function earlierSource(before: string): Source {
+function earlierSource(before: string): CopySource {
   const first = (n: string) => before.lastIndexOf(n, before.length - n.length - 1);
-  return { text: before, first, next: (n, previous) => (previous === 0 ? -1 : before.lastIndexOf(n, previous - 1)) };
+  return {
+    has: (n) => first(n) >= 0,
+    *occurrences(n) {
+      for (let at = first(n); at >= 0; at = at === 0 ? -1 : before.lastIndexOf(n, at - 1)) yield { text: before, at };
+    },
+  };
 }
 
 /** Occurrences of one context examined per source (enough to see which continuations are common). */
@@ -98,25 +132,27 @@ interface Ranked extends Required<CopyMatch> {
  * scored by its matched length plus AGREEMENT_BONUS when the line after it equals the line after
  * the cursor's. Ties: the more specific source, then the more frequent continuation.
  */
-export function rankedCopies(before: string, after: string, corpus: string, limit: number): CopyMatch[] {
+export function rankedCopies(before: string, after: string, corpus: CopySource, limit: number): CopyMatch[] {
   const newline = after.indexOf('\n');
   const below = newline < 0 ? '' : after.slice(newline);
   const lineBelow = restOfLine(below, 1).trim();
-  const sources = [earlierSource(before), forwardSource(below), forwardSource(corpus)];
+  const sources = [earlierSource(before), textSource(below), corpus];
   const byText = new Map<string, Ranked>();
   sources.forEach((source, sourceIndex) => {
-    const longestLength = longest(before, source.first).length;
+    const longestLength = longest(before, (needle) => (source.has(needle) ? 0 : -1)).length;
     if (longestLength < MIN_MATCH) return;
     const half = Math.ceil(longestLength / 2);
     const lengths = half >= MIN_MATCH && half < longestLength ? [longestLength, half] : [longestLength];
     for (const length of lengths) {
       const needle = before.slice(before.length - length);
-      for (let at = source.first(needle), n = 0; at >= 0 && n < MAX_OCCURRENCES; at = source.next(needle, at), n++) {
-        const end = lineEnd(source.text, at + length);
-        const continuation = source.text.slice(at + length, end);
+      let n = 0;
+      for (const { text, at } of source.occurrences(needle)) {
+        if (n++ >= MAX_OCCURRENCES) break;
+        const end = lineEnd(text, at + length);
+        const continuation = text.slice(at + length, end);
         const key = continuation.trimEnd();
         if (key.trim() === '') continue;
-        const agrees = lineBelow !== '' && end < source.text.length && restOfLine(source.text, end + 1).trim() === lineBelow;
+        const agrees = lineBelow !== '' && end < text.length && restOfLine(text, end + 1).trim() === lineBelow;
         const score = length + (agrees ? AGREEMENT_BONUS : 0);
         const seen = byText.get(key);
         if (!seen) byText.set(key, { continuation, matchLength: length, agreesBelow: agrees, score, source: sourceIndex, count: 1 });
@@ -133,7 +169,7 @@ export function rankedCopies(before: string, after: string, corpus: string, limi
     .map(({ continuation, matchLength, agreesBelow }) => ({ continuation, matchLength, agreesBelow }));
 }
 
-/** The best copy candidate (rankedCopies), or no match. */
+/** The best copy candidate (rankedCopies) with one text as the corpus, or no match. */
 export function bestCopy(before: string, after: string, corpus: string): CopyMatch {
-  return rankedCopies(before, after, corpus, 1)[0] ?? NO_MATCH;
+  return rankedCopies(before, after, textSource(corpus), 1)[0] ?? NO_MATCH;
 }

@@ -5,7 +5,7 @@
  * the line copied from the longest match in the workspace. Used by the engine process for the CLI,
  * the evaluation and the extension alike.
  */
-import { rankedCopies, type CopyMatch } from '../context/copyIndex';
+import { rankedCopies, textSource, type CopyMatch } from '../context/copyIndex';
 import type { WorkspaceContext } from '../context/workspaceContext';
 import type { NativeCancelToken, NativeSession, NativeTokenizer } from './addon';
 import type { CompleteParams, CompletionStrategy } from './protocol';
@@ -137,7 +137,7 @@ export async function completeAtCursor(
 function copiesAt(deps: CompletionDeps, params: CompleteParams, limit: number): CopyMatch[] {
   const before = params.copyBefore ?? params.prefix ?? '';
   const after = params.copyAfter ?? params.suffix ?? '';
-  return deps.workspace ? deps.workspace.candidates(before, after, limit, params.path) : rankedCopies(before, after, '', limit);
+  return deps.workspace ? deps.workspace.candidates(before, after, limit, params.path) : rankedCopies(before, after, textSource(''), limit);
 }
 
 /**

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { chunkFile, identifiers } from '../../extension/context/chunks';
-import { bestCopy, matchInText, rankedCopies } from '../../extension/context/copyIndex';
+import { bestCopy, filesSource, matchInText, rankedCopies, textSource } from '../../extension/context/copyIndex';
+import { GramFilter, gramProbes } from '../../extension/context/gramFilter';
 import { packWithContext, splitPieces } from '../../extension/context/contextPacking';
 import { RepoIndex, queryText } from '../../extension/context/repoIndex';
 import { WorkspaceContext } from '../../extension/context/workspaceContext';
@@ -99,11 +102,11 @@ test('bestCopy looks below the cursor\'s line, and prefers a copy whose next lin
 
 test('rankedCopies: distinct continuations, longest context first, then more frequent, then half contexts', () => {
   const corpus = ['self.assertEqual(a, 1)', 'self.assertEqual(b, 2)', 'self.assertEqual(b, 2)', 'x.assertEqual(c)', ''].join('\n');
-  const got = rankedCopies('    self.assertE', '', corpus, 5);
+  const got = rankedCopies('    self.assertE', '', textSource(corpus), 5);
   assert.deepEqual(got.map((c) => c.continuation), ['qual(b, 2)', 'qual(a, 1)', 'qual(c)']);
   assert.deepEqual(got.map((c) => c.matchLength), [12, 12, 6]);
-  assert.deepEqual(rankedCopies('    self.assertE', '', corpus, 1).map((c) => c.continuation), ['qual(b, 2)']);
-  assert.deepEqual(rankedCopies('zzz', '', corpus, 3), []);
+  assert.deepEqual(rankedCopies('    self.assertE', '', textSource(corpus), 1).map((c) => c.continuation), ['qual(b, 2)']);
+  assert.deepEqual(rankedCopies('zzz', '', textSource(corpus), 3), []);
 });
 
 test('WorkspaceContext.candidates ranks the document\'s and the other files\' matches together', () => {
@@ -170,4 +173,35 @@ test('logSumExp is stable and can sum a subset', () => {
   assert.ok(Math.abs(logSumExp(v) - (1000 + Math.log(2))) < 1e-3);
   assert.ok(Math.abs(logSumExp(new Float32Array([0, Math.log(3)]), [1]) - Math.log(3)) < 1e-6);
   assert.equal(logSumExp(new Float32Array([-Infinity])), -Infinity);
+});
+
+test('GramFilter never rules out a needle that occurs, and rules out most that do not', () => {
+  const text = readFileSync(path.join(__dirname, '..', '..', 'extension', 'context', 'copyIndex.ts'), 'utf8');
+  const filter = new GramFilter(text);
+  for (let at = 0; at + 40 <= text.length; at += 7) {
+    for (const n of [1, 5, 8, 9, 23, 40]) assert.ok(filter.mayContain(gramProbes(text.slice(at, at + n))), `occurs at ${at}, length ${n}`);
+  }
+  let ruledOut = 0;
+  const absent = Array.from({ length: 200 }, (_, i) => `zq${i}xw_${(i * 7919).toString(36)}_vk`);
+  for (const n of absent) if (!filter.mayContain(gramProbes(n))) ruledOut++;
+  assert.ok(ruledOut >= 190, `ruled out ${ruledOut} of 200 absent needles`);
+});
+
+test('the copy search over many filtered files finds exactly what it finds in their joined text', () => {
+  const dir = path.join(__dirname, '..', '..', 'extension');
+  const texts = ['context', 'engine', 'completion', 'eval'].flatMap((sub) => readdirSync(path.join(dir, sub))
+    .filter((f) => f.endsWith('.ts')).sort().map((f) => readFileSync(path.join(dir, sub, f), 'utf8')))
+    .map((t) => (t.endsWith('\n') ? t : `${t}\n`));
+  const document = texts.pop()!;
+  // NUL never occurs in a prefix, so no context can span two files of the joined text either.
+  const joined = textSource(texts.join('\0'));
+  const filtered = filesSource(texts.map((text) => ({ text, filter: new GramFilter(text) })));
+  let compared = 0;
+  for (let cursor = 40; cursor < document.length; cursor += 97) {
+    const before = document.slice(0, cursor);
+    const after = document.slice(cursor);
+    assert.deepEqual(rankedCopies(before, after, filtered, 4), rankedCopies(before, after, joined, 4), `cursor ${cursor}`);
+    compared++;
+  }
+  assert.ok(compared > 20);
 });
