@@ -15,7 +15,7 @@ export interface CopyMatch {
   agreesBelow?: boolean; // the line after it equals the line below the cursor (rankedCopies only)
 }
 
-export const NO_MATCH: CopyMatch = { continuation: '', matchLength: 0 };
+const NO_MATCH: CopyMatch = { continuation: '', matchLength: 0 };
 
 function lineEnd(text: string, from: number): number {
   const end = text.indexOf('\n', from);
@@ -169,7 +169,7 @@ export function rankedCopies(before: string, after: string, corpus: CopySource, 
     .map(({ continuation, matchLength, agreesBelow }) => ({ continuation, matchLength, agreesBelow }));
 }
 
-/** The best copy candidate (rankedCopies) with one text as the corpus, or no match. */
-export function bestCopy(before: string, after: string, corpus: string): CopyMatch {
-  return rankedCopies(before, after, textSource(corpus), 1)[0] ?? NO_MATCH;
+/** The best copy candidate (rankedCopies), or no match; the corpus may be given as one text. */
+export function bestCopy(before: string, after: string, corpus: string | CopySource): CopyMatch {
+  return rankedCopies(before, after, typeof corpus === 'string' ? textSource(corpus) : corpus, 1)[0] ?? NO_MATCH;
 }

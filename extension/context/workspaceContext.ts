@@ -3,7 +3,7 @@
  * retrieval index (repoIndex.ts) and the text that copy candidates come from (copyIndex.ts), kept
  * together so a file change updates both. Pure: the engine process feeds it file contents.
  */
-import { NO_MATCH, filesSource, rankedCopies, textSource, type CopyMatch, type CopySource } from './copyIndex';
+import { bestCopy, filesSource, rankedCopies, textSource, type CopyMatch, type CopySource } from './copyIndex';
 import { GramFilter } from './gramFilter';
 import { RepoIndex } from './repoIndex';
 
@@ -56,7 +56,7 @@ export class WorkspaceContext {
    * document's live text comes with the request.)
    */
   copy(before: string, after: string, path?: string): CopyMatch {
-    return rankedCopies(before, after, this.corpusSource(path), 1)[0] ?? NO_MATCH;
+    return bestCopy(before, after, this.corpusSource(path));
   }
 
   /** Up to `limit` distinct copy candidates for ranking, best first (copyIndex.ts rankedCopies). */
