@@ -43,8 +43,8 @@ try {
   const bundle = path.join(scratch, 'host.cjs');
   await esbuild.build({
     stdin: {
-      contents: "export { EngineClient } from './extension/engine/engineClient';\n" +
-        "export { toAttentionView, matrixFor } from './extension/dashboard/attentionData';\n",
+      contents: "export { EngineClient } from './src/shared/engineClient';\n" +
+        "export { toAttentionView, matrixFor } from './src/host/dashboard/attentionData';\n",
       resolveDir: root, loader: 'ts',
     },
     outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning',

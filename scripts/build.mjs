@@ -7,7 +7,7 @@
 //                            only where a CUDA device is present; one package serves both)
 //   dist/engineProcess.js    the engine child process
 //   dist/cli.js              the `seedling` command (package.json "bin")
-//   dist/extension.js        the VS Code extension entry (if extension/extension.ts exists)
+//   dist/extension.js        the VS Code extension entry (if src/host/extension.ts exists)
 //   dist/webview.js          the dashboard UI (if webview/main.ts exists)
 //
 // Flags: --native-only (addon and CUDA backend only), --js-only (bundles only), --no-cuda,
@@ -80,9 +80,9 @@ async function buildBundles() {
   const common = { bundle: true, sourcemap: true, minify: !debug, logLevel: 'warning', target: 'node20' };
   const node = { ...common, platform: 'node', format: 'cjs' };
   const bundles = [
-    { name: 'extension', entry: 'extension/extension.ts', options: { ...node, external: ['vscode'] } },
-    { name: 'engineProcess', entry: 'extension/engine/engineProcess.ts', options: node },
-    { name: 'cli', entry: 'extension/cli/bin.ts', options: { ...node, banner: { js: '#!/usr/bin/env node' }, define: { SEEDLING_VERSION: JSON.stringify(version) } } },
+    { name: 'extension', entry: 'src/host/extension.ts', options: { ...node, external: ['vscode'] } },
+    { name: 'engineProcess', entry: 'src/engine/engineProcess.ts', options: node },
+    { name: 'cli', entry: 'src/cli/bin.ts', options: { ...node, banner: { js: '#!/usr/bin/env node' }, define: { SEEDLING_VERSION: JSON.stringify(version) } } },
     { name: 'webview', entry: 'webview/main.ts', options: { ...common, platform: 'browser', format: 'iife', target: 'es2022' } },
   ];
   for (const b of bundles) {

@@ -5,7 +5,7 @@ DUMP_DIR holds what native/tools/reference_dump wrote: model.ckpt (a Seedling ch
 dump.bin and dump.json (the engine's logits, losses, gradients and weights after AdamW steps).
 
 This script shares no code with the engine. It parses the checkpoint with its own reader (the
-layout documented in native/src/checkpoint_format.h), builds GPT-2 from torch.nn parts, and checks:
+layout documented in native/src/io/checkpoint_format.h), builds GPT-2 from torch.nn parts, and checks:
 
   forward/backward  logits, loss and every parameter gradient against PyTorch in float64, so the
                     difference measured is the engine's own float32 error. Tolerance: max |diff|

@@ -9,8 +9,8 @@
  * Until then the matrix shows the head's preview, and <canvas id="attention-matrix"> says which it
  * shows in data-source ("preview", "pending" or "full").
  */
-import type { AttentionMatrix, AttentionView, HostMessage, WebviewMessage } from '../extension/dashboard/messages';
-import { PREVIEW_MAX_SIZE, pooledSize } from '../extension/dashboard/attentionPooling';
+import type { AttentionMatrix, AttentionView, HostMessage, WebviewMessage } from '../src/shared/dashboard/messages';
+import { PREVIEW_MAX_SIZE, pooledSize } from '../src/shared/dashboard/attentionPooling';
 import { el } from './dom';
 import { drawIntensities, drawMatrix } from './heatmap';
 import type { Palette } from './theme';

@@ -2,7 +2,7 @@
  * dashboardView.ts: the training dashboard: status and progress, model and corpus facts, live
  * curves, sample completions per checkpoint, and the history of past runs (click one to see it).
  */
-import type { CheckpointPoint, HostMessage, ProgressPoint, RunEnd, RunInfo, RunRecord } from '../extension/dashboard/messages';
+import type { CheckpointPoint, HostMessage, ProgressPoint, RunEnd, RunInfo, RunRecord } from '../src/shared/dashboard/messages';
 import { el, facts } from './dom';
 import { bytes, compact, dateTime, duration, fixed } from './format';
 import { LineChart } from './lineChart';

@@ -1,8 +1,8 @@
 /**
  * heatmap.ts: attention matrices as images. Intensities (0..255, sqrt of the weight: see
- * extension/dashboard/attentionPooling.ts) are painted between the theme's heatLow and heatHigh.
+ * src/shared/dashboard/attentionPooling.ts) are painted between the theme's heatLow and heatHigh.
  */
-import { poolIntensities, pooledSize } from '../extension/dashboard/attentionPooling';
+import { poolIntensities, pooledSize } from '../src/shared/dashboard/attentionPooling';
 import type { Palette } from './theme';
 
 /** The big matrix never needs more pixels than this; larger matrices are max-pooled down to it. */

@@ -4,7 +4,7 @@
  * checked against its schema before any view sees it; rejected ones are reported back to the log.
  */
 import './styles.css';
-import { validateHostMessage, type WebviewMessage } from '../extension/dashboard/messages';
+import { validateHostMessage, type WebviewMessage } from '../src/shared/dashboard/messages';
 import { AttentionInspector, type AttentionUiState } from './attentionView';
 import { DashboardView, type DashboardUiState } from './dashboardView';
 import { readPalette, watchTheme } from './theme';

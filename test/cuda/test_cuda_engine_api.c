@@ -14,9 +14,9 @@
  *    must fall. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "model.h"
+#include "model/model.h"
 #include "seedling.h"
-#include "trainer.h"
+#include "train/trainer.h"
 
 #include <math.h>
 #include <stdio.h>

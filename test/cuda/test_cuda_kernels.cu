@@ -1,5 +1,5 @@
 /* test_cuda_kernels: every CUDA kernel against the CPU engine's own function for the same
- * operation (native/src/ops.h, matmul.h, adamw.c), on random inputs with awkward shapes (sizes
+ * operation (native/src/model/ops.h, matmul/matmul.h, train/adamw.c), on random inputs with awkward shapes (sizes
  * that are not multiples of the tiles, head sizes 24..128, repeated tokens).
  *
  * Tolerances (scaled error, see cuda_test_util.h):
@@ -13,10 +13,10 @@
 #include "kernels.cuh"
 
 extern "C" {
-#include "matmul.h"
-#include "model.h"
-#include "ops.h"
-#include "trainer.h"
+#include "matmul/matmul.h"
+#include "model/model.h"
+#include "model/ops.h"
+#include "train/trainer.h"
 }
 
 #include <cuda_runtime.h>

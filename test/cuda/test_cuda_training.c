@@ -7,7 +7,7 @@
  * and logits; bf16 tensor cores 5e-2 for gradients (weight gradients sum bf16 products over every
  * token) and 2e-2 for logits and loss (relative). */
 #include "cuda_test_util.h"
-#include "model.h"
+#include "model/model.h"
 
 #include <string.h>
 

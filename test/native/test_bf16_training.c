@@ -7,8 +7,8 @@
  *   in bf16: the loss curves stay within a few percent of each other, bf16 really differs from
  *   fp32 (the bf16 path ran), and two bf16 runs are bit-identical. */
 #include "check.h"
-#include "matmul.h"
-#include "matmul_kernels.h"
+#include "matmul/matmul.h"
+#include "matmul/matmul_kernels.h"
 #include "seedling.h"
 
 #include <math.h>
@@ -154,9 +154,9 @@ static void test_loss_curves(void) {
         printf("loss curves: skipped: this CPU has no AVX512-BF16\n");
         return;
     }
-    const char *train_files[] = {"native/src/model.c", "native/src/ops.c", "native/src/trainer.c",
-                                 "native/src/attention.c", "native/src/checkpoint.c"};
-    const char *val_file = "native/src/matmul.c";
+    const char *train_files[] = {"native/src/model/model.c", "native/src/model/ops.c", "native/src/train/trainer.c",
+                                 "native/src/model/attention.c", "native/src/io/checkpoint.c"};
+    const char *val_file = "native/src/matmul/matmul.c";
     char *texts[5];
     size_t lens[5];
     for (int i = 0; i < 5; i++) {

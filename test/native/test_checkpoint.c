@@ -6,11 +6,11 @@
  * hostile files there from the same mutations this test checks. */
 #define _GNU_SOURCE /* mkdtemp, d_type */
 #include "check.h"
-#include "checkpoint_format.h"
-#include "crc32.h"
-#include "model.h"
+#include "io/checkpoint_format.h"
+#include "core/crc32.h"
+#include "model/model.h"
 #include "seedling.h"
-#include "trainer.h"
+#include "train/trainer.h"
 
 #include <dirent.h>
 #include <errno.h>

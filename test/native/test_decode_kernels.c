@@ -2,8 +2,8 @@
  * the portable C ones, on awkward shapes: channel counts that are not multiples of the vector
  * width, few or many keys, head sizes below and above 64. */
 #include "check.h"
-#include "decode_kernels.h"
-#include "rng.h"
+#include "infer/decode_kernels.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

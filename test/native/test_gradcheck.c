@@ -17,10 +17,10 @@
  * 1. So 1e-2 per op, and 2e-2 for the whole model, whose loss goes through about thirty fp32 ops.
  */
 #include "check.h"
-#include "matmul.h"
-#include "model.h"
-#include "ops.h"
-#include "rng.h"
+#include "matmul/matmul.h"
+#include "model/model.h"
+#include "model/ops.h"
+#include "core/rng.h"
 #include "seedling.h"
 
 #include <stdlib.h>

@@ -5,11 +5,11 @@
  * their outputs and attention patterns are far from uniform); some are rigged so that the
  * next token is known. */
 #include "check.h"
-#include "matmul.h"
-#include "model.h"
-#include "ops.h"
+#include "matmul/matmul.h"
+#include "model/model.h"
+#include "model/ops.h"
 #include "seedling.h"
-#include "session_internal.h"
+#include "infer/session_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

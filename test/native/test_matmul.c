@@ -9,8 +9,8 @@
  * sum to float and then rounds the += into the gradient, and so do the kernels. A wrong index or
  * a missed/doubled term errs by the size of a whole term, far above this bound. */
 #include "seedling.h"
-#include "matmul.h"
-#include "matmul_kernels.h"
+#include "matmul/matmul.h"
+#include "matmul/matmul_kernels.h"
 #include "check.h"
 
 #include <math.h>

@@ -4,7 +4,7 @@
  * pipeline were wrong it would stall far above that. Also checks that what it learned is the
  * text: greedy continuation of the opening reproduces the next bytes. */
 #include "check.h"
-#include "model.h"
+#include "model/model.h"
 #include "seedling.h"
 
 #include <stdlib.h>

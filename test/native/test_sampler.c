@@ -1,6 +1,6 @@
 /* test_sampler.c: the sampler's choices and distributions on hand-made logits. */
 #include "check.h"
-#include "sampler.h"
+#include "infer/sampler.h"
 
 #include <math.h>
 #include <string.h>

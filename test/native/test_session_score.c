@@ -3,9 +3,9 @@
  * candidate reuses the cache of the first, fits over-long prompts into the context, and rejects
  * bad input with an error. */
 #include "check.h"
-#include "model.h"
+#include "model/model.h"
 #include "seedling.h"
-#include "session_internal.h"
+#include "infer/session_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

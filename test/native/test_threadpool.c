@@ -2,7 +2,7 @@
  * any task/thread count; survives resizing, nested regions, regions from a second application
  * thread, and long bursts of tiny regions (the decode pattern) without hanging. */
 #include "seedling.h"
-#include "threadpool.h"
+#include "core/threadpool.h"
 #include "check.h"
 
 #include <pthread.h>

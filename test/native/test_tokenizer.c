@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "rng.h"
+#include "core/rng.h"
 #include "seedling.h"
 
 /* ---- helpers ----------------------------------------------------------------------------- */

@@ -3,11 +3,11 @@
  * accumulation, determinism, option and data validation, evaluation, and the fill-in-the-middle
  * windows (format and exact length). */
 #include "check.h"
-#include "dataset.h"
-#include "model.h"
-#include "rng.h"
+#include "train/dataset.h"
+#include "model/model.h"
+#include "core/rng.h"
 #include "seedling.h"
-#include "trainer.h"
+#include "train/trainer.h"
 
 #include <stdlib.h>
 #include <string.h>

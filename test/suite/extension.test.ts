@@ -9,9 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { SeedlingApi } from '../../extension/extension';
-import type { TrainingEvent, TrainOutcome } from '../../extension/training/trainingEvents';
-import { percentile } from '../../extension/completion/requestGate';
+import type { SeedlingApi } from '../../src/host/extension';
+import type { TrainingEvent, TrainOutcome } from '../../src/host/training/trainingEvents';
+import { percentile } from '../../src/host/completion/requestGate';
 import { metrics } from './index';
 
 const EXTENSION_ID = 'seedling.seedling';
@@ -90,7 +90,7 @@ describe('Seedling in VS Code', function () {
       assert.ok(c, `${id} is contributed`);
       assert.equal(c.title, title);
       assert.equal(c.category, 'Seedling');
-      // The dashboard's two commands come from extension/dashboard; ours must all be registered.
+      // The dashboard's two commands come from src/host/dashboard; ours must all be registered.
       if (!['seedling.openDashboard', 'seedling.inspectAttention'].includes(id)) assert.ok(registered.has(id), `${id} is registered`);
     }
     // Activation must not have started the engine or read the corpus: that is what keeps it fast.

@@ -6,14 +6,14 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { UsageError, helpText, numberOption, parseCommand } from '../../extension/cli/args';
-import { completeSpec } from '../../extension/cli/completeCommand';
-import { parseRequestLine, serveJsonLines } from '../../extension/cli/jsonLines';
-import { main } from '../../extension/cli/main';
-import { progressBar, progressLine } from '../../extension/cli/progressReporter';
-import { trainParamsFrom, trainSpec } from '../../extension/cli/trainCommand';
-import { percentile, typingRequests } from '../../extension/cli/typingWorkload';
-import type { CliContext } from '../../extension/cli/cliContext';
+import { UsageError, helpText, numberOption, parseCommand } from '../../src/cli/args';
+import { completeSpec } from '../../src/cli/completeCommand';
+import { parseRequestLine, serveJsonLines } from '../../src/cli/jsonLines';
+import { main } from '../../src/cli/main';
+import { progressBar, progressLine } from '../../src/cli/progressReporter';
+import { trainParamsFrom, trainSpec } from '../../src/cli/trainCommand';
+import { percentile, typingRequests } from '../../src/cli/typingWorkload';
+import type { CliContext } from '../../src/cli/cliContext';
 
 const usage = (fn: () => unknown, pattern: RegExp) => assert.throws(fn, (e: Error) => e instanceof UsageError && pattern.test(e.message));
 

@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { chunkFile, identifiers } from '../../extension/context/chunks';
-import { bestCopy, filesSource, matchInText, rankedCopies, textSource } from '../../extension/context/copyIndex';
-import { GramFilter, gramProbes } from '../../extension/context/gramFilter';
-import { packWithContext, splitPieces } from '../../extension/context/contextPacking';
-import { RepoIndex, queryText } from '../../extension/context/repoIndex';
-import { WorkspaceContext } from '../../extension/context/workspaceContext';
-import { parseStrategy, parseVariants } from '../../extension/eval/strategySpec';
-import { logSumExp } from '../../extension/engine/cursorCompletion';
+import { chunkFile, identifiers } from '../../src/shared/context/chunks';
+import { bestCopy, filesSource, matchInText, rankedCopies, textSource } from '../../src/shared/context/copyIndex';
+import { GramFilter, gramProbes } from '../../src/shared/context/gramFilter';
+import { packWithContext, splitPieces } from '../../src/shared/context/contextPacking';
+import { RepoIndex, queryText } from '../../src/shared/context/repoIndex';
+import { WorkspaceContext } from '../../src/shared/context/workspaceContext';
+import { parseStrategy, parseVariants } from '../../src/eval/strategySpec';
+import { logSumExp } from '../../src/engine/cursorCompletion';
 
 const lines = (n: number, make: (i: number) => string) => Array.from({ length: n }, (_, i) => make(i)).join('\n');
 
@@ -176,7 +176,7 @@ test('logSumExp is stable and can sum a subset', () => {
 });
 
 test('GramFilter never rules out a needle that occurs, and rules out most that do not', () => {
-  const text = readFileSync(path.join(__dirname, '..', '..', 'extension', 'context', 'copyIndex.ts'), 'utf8');
+  const text = readFileSync(path.join(__dirname, '..', '..', 'src', 'shared', 'context', 'copyIndex.ts'), 'utf8');
   const filter = new GramFilter(text);
   for (let at = 0; at + 40 <= text.length; at += 7) {
     for (const n of [1, 5, 8, 9, 23, 40]) assert.ok(filter.mayContain(gramProbes(text.slice(at, at + n))), `occurs at ${at}, length ${n}`);
@@ -188,8 +188,8 @@ test('GramFilter never rules out a needle that occurs, and rules out most that d
 });
 
 test('the copy search over many filtered files finds exactly what it finds in their joined text', () => {
-  const dir = path.join(__dirname, '..', '..', 'extension');
-  const texts = ['context', 'engine', 'completion', 'eval'].flatMap((sub) => readdirSync(path.join(dir, sub))
+  const dir = path.join(__dirname, '..', '..', 'src');
+  const texts = ['shared/context', 'engine', 'shared/completion', 'eval'].flatMap((sub) => readdirSync(path.join(dir, sub))
     .filter((f) => f.endsWith('.ts')).sort().map((f) => readFileSync(path.join(dir, sub, f), 'utf8')))
     .map((t) => (t.endsWith('\n') ? t : `${t}\n`));
   const document = texts.pop()!;

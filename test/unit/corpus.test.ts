@@ -4,11 +4,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { collectCorpus, describeCorpus } from '../../extension/corpus';
+import { collectCorpus, describeCorpus } from '../../src/shared/corpus';
 import {
   hasGeneratedMarker, isGeneratedDirectory, looksBinary, looksMinified, skipByName,
-} from '../../extension/corpus/fileFilters';
-import { excludeMatcher, expandBraces } from '../../extension/corpus/ignoreRules';
+} from '../../src/shared/corpus/fileFilters';
+import { excludeMatcher, expandBraces } from '../../src/shared/corpus/ignoreRules';
 
 test('binary: NUL bytes or many control characters in the first 8 KB', () => {
   assert.equal(looksBinary(Buffer.from('const a = 1;\n\tindented\r\n')), false);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { NativeSession, NativeTokenizer } from '../../extension/engine/addon';
-import { completeAtCursor, endOfLineLogProb, strategyOf } from '../../extension/engine/cursorCompletion';
-import { WorkspaceContext } from '../../extension/context/workspaceContext';
+import type { NativeSession, NativeTokenizer } from '../../src/engine/addon';
+import { completeAtCursor, endOfLineLogProb, strategyOf } from '../../src/engine/cursorCompletion';
+import { WorkspaceContext } from '../../src/shared/context/workspaceContext';
 
 // A byte tokenizer and a session whose "model" answers `modelText` and likes the characters of `liked`.
 function fakes(modelText: string, liked: string) {

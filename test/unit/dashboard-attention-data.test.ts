@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkAttentionResult, lastRows, matrixFor, previews, toAttentionView } from '../../extension/dashboard/attentionData';
-import { intensity, poolIntensities } from '../../extension/dashboard/attentionPooling';
-import { validateHostMessage } from '../../extension/dashboard/messages';
-import type { AttentionResult } from '../../extension/engine/protocol';
+import { checkAttentionResult, lastRows, matrixFor, previews, toAttentionView } from '../../src/host/dashboard/attentionData';
+import { intensity, poolIntensities } from '../../src/shared/dashboard/attentionPooling';
+import { validateHostMessage } from '../../src/shared/dashboard/messages';
+import type { AttentionResult } from '../../src/shared/protocol';
 
 /** A causal T x T matrix per head: row q spreads its weight over keys 0..q, with a peak that depends on the head. */
 function causalWeights(layers: number, heads: number, t: number): Float32Array {

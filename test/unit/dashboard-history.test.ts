@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, appendFile, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { HISTORY_FILE, RunHistory } from '../../extension/dashboard/runHistory';
+import { HISTORY_FILE, RunHistory } from '../../src/host/dashboard/runHistory';
 
 const model = { preset: 'tiny', parameters: 0, device: 'cpu', threads: 2 };
 const point = (step: number) => ({ step, totalSteps: 100, tokensSeen: step * 512, loss: 6 - step / 50, learningRate: 1e-3, tokensPerSecond: 1000, elapsedMs: step * 10, etaMs: 1000 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toProgressPoint, validateHostMessage, validateWebviewMessage } from '../../extension/dashboard/messages';
+import { toProgressPoint, validateHostMessage, validateWebviewMessage } from '../../src/shared/dashboard/messages';
 
 const point = { step: 3, totalSteps: 10, tokensSeen: 3072, loss: 5.5, learningRate: 1e-3, tokensPerSecond: 900, elapsedMs: 4000, etaMs: 9000 };
 const run = { runId: 'r1', startedAt: 1, model: { preset: 'tiny', parameters: 0, device: 'cpu', threads: 2 } };

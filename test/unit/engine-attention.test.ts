@@ -11,8 +11,8 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { matrixFor, toAttentionView } from '../../extension/dashboard/attentionData';
-import { EngineClient } from '../../extension/engine/engineClient';
+import { matrixFor, toAttentionView } from '../../src/host/dashboard/attentionData';
+import { EngineClient } from '../../src/shared/engineClient';
 
 const ECHO_ENGINE = `
 process.on('message', (m) => {

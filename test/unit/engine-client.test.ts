@@ -8,8 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { EngineClient, type CrashInfo } from '../../extension/engine/engineClient';
-import type { EngineEvent } from '../../extension/engine/protocol';
+import { EngineClient, type CrashInfo } from '../../src/shared/engineClient';
+import type { EngineEvent } from '../../src/shared/protocol';
 
 // ping -> {pid}; train -> 3 progress events then a result, or {cancelled} after a cancel message;
 // complete -> echoes prefix after params.delayMs (answers can overtake each other); shutdown -> exits.

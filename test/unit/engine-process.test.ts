@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { EngineClient } from '../../extension/engine/engineClient';
-import type { TrainParams, TrainResult } from '../../extension/engine/protocol';
+import { EngineClient } from '../../src/shared/engineClient';
+import type { TrainParams, TrainResult } from '../../src/shared/protocol';
 
 const root = path.resolve(__dirname, '..', '..');
 const enginePath = path.join(root, 'dist', 'engineProcess.js');

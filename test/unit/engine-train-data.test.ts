@@ -4,9 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { readDocuments, splitDocuments, type Document } from '../../extension/engine/trainData';
-import { evalIntervalFor, stepsForTime, warmupFor } from '../../extension/engine/trainSettings';
-import { utf16OffsetsOfBytes } from '../../extension/engine/attentionView';
+import { readDocuments, splitDocuments, type Document } from '../../src/engine/trainData';
+import { evalIntervalFor, stepsForTime, warmupFor } from '../../src/engine/trainSettings';
+import { utf16OffsetsOfBytes } from '../../src/engine/attentionMaps';
 
 const doc = (p: string, text = `text of ${p}\n`): Document => ({ path: p, text: Buffer.from(text) });
 

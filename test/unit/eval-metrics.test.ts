@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { levenshtein, percentile, scoreLine, summarize } from '../../extension/eval/metrics';
-import { CopyBaseline } from '../../extension/eval/copyBaseline';
-import { NgramBaseline } from '../../extension/eval/ngramBaseline';
-import { sampleTasks, splitFiles } from '../../extension/eval/evalTasks';
-import { runEval } from '../../extension/eval/runEval';
+import { levenshtein, percentile, scoreLine, summarize } from '../../src/eval/metrics';
+import { CopyBaseline } from '../../src/eval/copyBaseline';
+import { NgramBaseline } from '../../src/eval/ngramBaseline';
+import { sampleTasks, splitFiles } from '../../src/eval/evalTasks';
+import { runEval } from '../../src/eval/runEval';
 
 test('levenshtein counts insertions, deletions and substitutions', () => {
   assert.equal(levenshtein('', 'abc'), 3);

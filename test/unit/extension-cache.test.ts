@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CompletionCache, promptKey } from '../../extension/completion/cache';
+import { CompletionCache, promptKey } from '../../src/host/completion/cache';
 
 const req = (prefix: string, suffix = '', offset = prefix.length, documentKey = 'file:///a.ts') => ({ documentKey, offset, prefix, suffix });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { postprocess, isSingleLineMode } from '../../extension/completion/postprocess';
+import { postprocess, isSingleLineMode } from '../../src/shared/completion/postprocess';
 
 const p = (prefix: string, suffix = '') => ({ prefix, suffix });
 

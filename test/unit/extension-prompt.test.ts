@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cursorLine, fitPrompt, promptCharBudget, takeHead, takeTail } from '../../extension/completion/promptBuilder';
+import { cursorLine, fitPrompt, promptCharBudget, takeHead, takeTail } from '../../src/shared/completion/promptBuilder';
 
 test('promptCharBudget reserves the completion and special tokens', () => {
   assert.equal(promptCharBudget(512, 48, 3), (512 - 48 - 8) * 3);
@@ -53,7 +53,7 @@ test('cursorLine splits the cursor line', () => {
 });
 
 test('fitPromptSticky keeps the prefix start while typing, then jumps to a line start with headroom', async () => {
-  const { fitPromptSticky } = await import('../../extension/completion/promptBuilder');
+  const { fitPromptSticky } = await import('../../src/shared/completion/promptBuilder');
   const lines = Array.from({ length: 40 }, (_, i) => `const value${i} = compute(${i});`).join('\n') + '\n';
   let doc = lines;
   const budget = 200;
@@ -79,7 +79,7 @@ test('fitPromptSticky keeps the prefix start while typing, then jumps to a line 
 });
 
 test('fitPromptSticky: top of file fits whole; a far-away previous start is ignored; a window offset is honoured', async () => {
-  const { fitPromptSticky } = await import('../../extension/completion/promptBuilder');
+  const { fitPromptSticky } = await import('../../src/shared/completion/promptBuilder');
   assert.deepEqual(fitPromptSticky('ab\ncd', 0, '\nef', 100, 3), { prompt: { prefix: 'ab\ncd', suffix: '\nef' }, start: 0 });
   const before = 'x\n'.repeat(200); // this window starts at document offset 1000
   const r = fitPromptSticky(before, 1000, '', 100, 5);
@@ -87,7 +87,7 @@ test('fitPromptSticky: top of file fits whole; a far-away previous start is igno
 });
 
 test('CharsPerToken learns the tokenizer, errs low, and backs off after a cut', async () => {
-  const { CharsPerToken } = await import('../../extension/completion/promptBuilder');
+  const { CharsPerToken } = await import('../../src/shared/completion/promptBuilder');
   const est = new CharsPerToken();
   assert.equal(est.value, 3);
   est.observe(150, 100, false); // 1.5 chars per token: adopted at once

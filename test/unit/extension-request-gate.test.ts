@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LatestRequestGate, percentile, runWithDeadline, sleep } from '../../extension/completion/requestGate';
-import { isCompletableScheme, isLanguageEnabled } from '../../extension/completion/enablement';
+import { LatestRequestGate, percentile, runWithDeadline, sleep } from '../../src/host/completion/requestGate';
+import { isCompletableScheme, isLanguageEnabled } from '../../src/host/completion/enablement';
 
 test('sleep resolves true after the delay, false at once when aborted', async () => {
   assert.equal(await sleep(5), true);

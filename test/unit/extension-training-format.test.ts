@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { formatDuration, formatProgress, progressFraction } from '../../extension/training/format';
-import { readRunState, RunStateWriter, writeRunState, type RunState } from '../../extension/training/runState';
-import { storagePaths } from '../../extension/training/storagePaths';
+import { formatDuration, formatProgress, progressFraction } from '../../src/shared/format';
+import { readRunState, RunStateWriter, writeRunState, type RunState } from '../../src/host/training/runState';
+import { storagePaths } from '../../src/host/training/storagePaths';
 
 test('durations, progress', () => {
   assert.equal(formatDuration(59_400), '59s');

@@ -4,7 +4,7 @@
  * of 0 is a backend that agrees with the CPU, a large one a broken backend. Training steps are not
  * faked: the real library's parity tests (test/cuda) cover them on a GPU. */
 #include "../../../cuda/seedling_cuda.h"
-#include "model.h"
+#include "model/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,90 @@
+/**
+ * completeCommand.ts: `seedling complete --model FILE`: one completion from --prefix/--suffix, or a
+ * JSON-lines service on stdin (what benchmarks and editor integrations outside VS Code use).
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { UsageError, numberOption, requireString, stringOption, type CommandSpec, type Parsed } from './args';
+import { EXIT_OK, type CliContext } from './cliContext';
+import { serveJsonLines } from './jsonLines';
+import { generationShape, postprocess } from '../shared/completion/postprocess';
+
+/** The default generation budget (tokens), as the extension's seedling.completion.maxTokens. */
+const DEFAULT_MAX_TOKENS = 64;
+
+export const completeSpec: CommandSpec = {
+  name: 'complete',
+  summary: 'Complete code with a trained model.',
+  usage: 'seedling complete --model FILE [--prefix TEXT --suffix TEXT | --stdin]',
+  details: [
+    'With --prefix/--suffix, prints the completion of the text between them to stdout.',
+    'With --stdin, reads one JSON object per line, {"prefix": "...", "suffix": "..."} (optional "maxTokens",',
+    '"temperature", "stop"), and writes one line per request, in order: {"completion": "...", "ms": N, ...}',
+    'where ms is the round trip through the engine process. A bad line is answered with {"error": "..."}.',
+    'Completions are what the editor would show: one line when text follows the cursor on its line, else',
+    'up to the end of the block, with repeats and stutters cut. --raw prints the engine\'s text instead.',
+  ].join('\n'),
+  options: {
+    model: { type: 'string', short: 'm', valueName: 'FILE', description: 'checkpoint to complete with (required)' },
+    prefix: { type: 'string', valueName: 'TEXT', description: 'text before the cursor' },
+    suffix: { type: 'string', valueName: 'TEXT', description: 'text after the cursor (default empty)' },
+    stdin: { type: 'boolean', description: 'serve JSON-lines requests from stdin' },
+    raw: { type: 'boolean', description: 'the engine\'s text as generated, without the editor\'s post-processing' },
+    'max-tokens': { type: 'string', valueName: 'N', description: `generation budget (default ${DEFAULT_MAX_TOKENS})` },
+    temperature: { type: 'string', valueName: 'T', description: 'sampling temperature (default 0: greedy)' },
+    threads: { type: 'string', short: 't', valueName: 'N', description: 'CPU threads (default: all cores, at most 8)' },
+    help: { type: 'boolean', short: 'h', description: 'show this help' },
+  },
+  positionals: { min: 0, max: 0 },
+  exclusive: [['stdin', 'prefix'], ['stdin', 'suffix']],
+};
+
+export async function completeCommand(parsed: Parsed, ctx: CliContext): Promise<number> {
+  const v = parsed.values;
+  const model = path.resolve(requireString(v, 'model', 'complete'));
+  if (!existsSync(model)) throw new UsageError(`model ${model} does not exist`, 'complete');
+  const prefix = stringOption(v, 'prefix');
+  if (!v.stdin && prefix === undefined) throw new UsageError('give --prefix (and --suffix) or --stdin', 'complete');
+  const maxTokens = numberOption(v, 'max-tokens', 'complete', { min: 1, max: 4096, integer: true }) ?? DEFAULT_MAX_TOKENS;
+  const temperature = numberOption(v, 'temperature', 'complete', { min: 0, max: 10 });
+  const threads = numberOption(v, 'threads', 'complete', { min: 1, max: 256, integer: true });
+
+  const raw = Boolean(v.raw);
+  const engine = ctx.startEngine(threads);
+  // One completion the way the editor makes it (unless --raw): its generation limits, its post-processing.
+  const completeOne = async (r: { prefix: string; suffix: string; maxTokens?: number; temperature?: number; stop?: string[] }) => {
+    const prompt = { prefix: r.prefix, suffix: r.suffix };
+    const shape = raw ? { maxTokens: r.maxTokens ?? maxTokens } : generationShape(prompt, r.maxTokens ?? maxTokens);
+    const result = await engine.request('complete', {
+      ...prompt, ...shape, ...(r.stop ? { stop: r.stop } : {}), temperature: r.temperature ?? temperature,
+    });
+    return { ...result, completion: raw ? result.completion : postprocess(result.completion, prompt) };
+  };
+  const stop = () => { void engine.dispose(0); };
+  ctx.interrupt.addEventListener('abort', stop, { once: true });
+  try {
+    await engine.request('loadModel', { path: model });
+    if (v.stdin) {
+      await serveJsonLines(ctx.stdin, ctx.stdout, async (r) => {
+        const started = performance.now();
+        const result = await completeOne(r);
+        return {
+          completion: result.completion, ms: round2(performance.now() - started), engineMs: round2(result.ms),
+          promptTokens: result.promptTokens, reusedTokens: result.reusedTokens,
+        };
+      });
+    } else {
+      const result = await completeOne({ prefix: prefix!, suffix: stringOption(v, 'suffix') ?? '' });
+      ctx.stdout.write(result.completion);
+      if (ctx.stdout.isTTY) ctx.stdout.write('\n');
+    }
+  } finally {
+    ctx.interrupt.removeEventListener('abort', stop);
+    await engine.dispose();
+  }
+  return EXIT_OK;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,266 @@
+/**
+ * engineProcess.ts: the engine child process (bundled to dist/engineProcess.js).
+ *
+ * Loads the native addon and serves protocol.ts requests over the IPC channel. Two lanes:
+ *  - training: one run at a time; each optimizer step is an async worker-thread call, so the event
+ *    loop stays free between steps;
+ *  - serving (loadModel, complete, attention): one request at a time, on a model loaded separately
+ *    from the checkpoint file. Completions interleave with training steps.
+ * Cancellation stops training between steps (it saves a checkpoint first) and aborts a generation
+ * between tokens. When the parent goes away, training is stopped the same way and the process exits.
+ */
+import * as os from 'node:os';
+import { loadAddon, type NativeCancelToken, type SeedlingAddon } from './addon';
+import { WorkspaceContext } from '../shared/context/workspaceContext';
+import { buildAttentionResult } from './attentionMaps';
+import { CompletionModel } from './completionModel';
+import { completeAtCursor } from './cursorCompletion';
+import { ENGINE_UNAVAILABLE, codedError, toEngineError } from '../shared/engineErrors';
+import type {
+  AttentionParams, AttentionResult, CancelRequest, CompleteParams, CompleteResult, EngineEvent, EngineEvents,
+  EngineRequest, EngineResponse, EventName, IndexFilesParams, IndexFilesResult, LoadModelParams, LoadModelResult,
+  MethodName, PingResult, TrainParams, TrainResult, UpdateFileParams,
+} from '../shared/protocol';
+import { readDocuments } from './trainData';
+import { SerialLane } from './serialLane';
+import { runTraining } from './trainJob';
+
+const DEFAULT_MAX_TOKENS = 64;
+
+interface Running {
+  cancelled: boolean;
+  token?: NativeCancelToken;  // generations: raised to stop between tokens
+}
+
+/** Indexing yields to waiting requests after this much work (ms). */
+const INDEX_SLICE_MS = 8;
+
+function applyUpdate(workspace: WorkspaceContext, update: UpdateFileParams): void {
+  if (typeof update.text === 'string') workspace.setFile(update.path, update.text);
+  else workspace.removeFile(update.path);
+}
+
+class EngineServer {
+  private readonly serving = new SerialLane();
+  private readonly running = new Map<number, Running>();
+  private training: { id: number; done: Promise<unknown> } | undefined;
+  private readonly completion: CompletionModel | undefined;
+  /** The workspace files completions retrieve from and copy from (indexFiles, updateFile). */
+  private workspace = new WorkspaceContext();
+  /** The index being built by the latest indexFiles; file updates that arrive meanwhile are replayed on it. */
+  private indexing: { updates: UpdateFileParams[] } | undefined;
+  private shuttingDown = false;
+
+  constructor(private readonly addon: SeedlingAddon | undefined, private readonly addonError: string | undefined) {
+    if (addon) {
+      this.completion = new CompletionModel(addon);
+      const wanted = Number(process.env.SEEDLING_THREADS) || Math.min(os.availableParallelism(), 8);
+      addon.setThreads(wanted);
+    }
+  }
+
+  handle(message: unknown): void {
+    if (isCancel(message)) {
+      this.cancel(message.cancel);
+      return;
+    }
+    const request = message as EngineRequest;
+    if (typeof request?.id !== 'number' || typeof request.method !== 'string') return;
+    const state: Running = { cancelled: false };
+    this.running.set(request.id, state);
+    this.dispatch(request, state).then(
+      (result) => this.respond({ id: request.id, result } as EngineResponse),
+      (err) => this.respond({ id: request.id, error: toEngineError(err) }),
+    ).finally(() => this.running.delete(request.id));
+  }
+
+  private async dispatch(request: EngineRequest, state: Running): Promise<unknown> {
+    const addon = this.addon;
+    if (!addon) throw codedError(ENGINE_UNAVAILABLE, this.addonError ?? 'the engine could not be loaded');
+    const method: MethodName = request.method;
+    switch (method) {
+      case 'ping': return this.ping(addon);
+      case 'train': return this.train(addon, request.id, request.params as TrainParams, state);
+      case 'loadModel':
+        return this.serving.run(() => this.loadModel(addon, request.params as LoadModelParams), () => state.cancelled);
+      case 'complete':
+        return this.serving.run(() => this.complete(addon, request.params as CompleteParams, state), () => state.cancelled);
+      case 'attention':
+        return this.serving.run(() => this.attention(addon, request.params as AttentionParams), () => state.cancelled);
+      case 'indexFiles':
+        return this.indexFiles(request.params as IndexFilesParams, state);
+      case 'updateFile':
+        return this.serving.run(async () => this.updateFile(request.params as UpdateFileParams), () => state.cancelled);
+      case 'shutdown': return this.shutdown();
+      default: throw codedError('invalid argument', `unknown method "${String(method)}"`);
+    }
+  }
+
+  private ping(addon: SeedlingAddon): PingResult {
+    return { version: addon.version(), kernel: addon.kernelName(), threads: addon.getThreads(),
+      devices: addon.cudaStatus().available ? ['cpu', 'cuda'] : ['cpu'] };
+  }
+
+  /** Thread count changes only while nothing else runs in the engine (its pool requires it). */
+  private applyThreads(addon: SeedlingAddon, threads: number | undefined, busyElsewhere: boolean): void {
+    if (!threads || threads === addon.getThreads()) return;
+    if (busyElsewhere) {
+      this.event(0, 'log', { level: 'warn', message: `thread count stays ${addon.getThreads()} (engine busy)` });
+      return;
+    }
+    addon.setThreads(threads);
+  }
+
+  private async train(addon: SeedlingAddon, id: number, params: TrainParams, state: Running): Promise<TrainResult> {
+    if (this.training) throw codedError('invalid argument', 'a training run is already in progress; cancel it first');
+    if (this.shuttingDown) throw codedError('cancelled', 'the engine is shutting down');
+    this.applyThreads(addon, params.threads, this.serving.size > 0);
+    const run = runTraining(addon, params, {
+      progress: (p) => this.event(id, 'trainProgress', p),
+      checkpoint: (e) => {
+        this.event(id, 'checkpoint', e);
+        // The serving lane picks up the new file itself; start serving it if nothing was loaded.
+        this.serving.run(() => this.completion!.adopt(e.path)).catch((err) =>
+          this.event(id, 'log', { level: 'warn', message: `could not load the new checkpoint: ${(err as Error).message}` }));
+      },
+      log: (level, message) => this.event(id, 'log', { level, message }),
+      isCancelled: () => state.cancelled || this.shuttingDown,
+    });
+    this.training = { id, done: run.catch(() => undefined) };
+    try {
+      return await run;
+    } finally {
+      this.training = undefined;
+    }
+  }
+
+  private async loadModel(addon: SeedlingAddon, params: LoadModelParams & { threads?: number }): Promise<LoadModelResult> {
+    this.applyThreads(addon, params.threads, this.training !== undefined);
+    const loaded = await this.completion!.load(params.path);
+    return { config: loaded.model.config, parameters: loaded.model.numParams, path: params.path };
+  }
+
+  private async complete(addon: SeedlingAddon, params: CompleteParams, state: Running): Promise<CompleteResult> {
+    const started = performance.now();
+    const { model, tokenizer, session } = await this.completion!.current();
+    const token = addon.newCancelToken();
+    state.token = token;
+    if (state.cancelled) token.cancel();
+    const timer = params.timeoutMs ? setTimeout(() => token.cancel(), params.timeoutMs) : undefined;
+    try {
+      const deps = { session, tokenizer, contextLength: model.config.contextLength, workspace: this.workspace };
+      const r = await completeAtCursor(deps, params, {
+        maxTokens: params.maxTokens ?? DEFAULT_MAX_TOKENS, temperature: params.temperature ?? 0, cancel: token,
+      });
+      // A timeout returns what was generated so far; an explicit cancel is an error to the caller.
+      if (state.cancelled) throw codedError('cancelled', 'completion cancelled');
+      return {
+        completion: r.text, ms: performance.now() - started, promptTokens: r.promptTokens,
+        reusedTokens: r.reusedTokens, generatedTokens: r.generatedTokens, stoppedBy: r.stoppedBy,
+        source: r.source, contextChars: r.contextChars,
+      };
+    } finally {
+      if (timer) clearTimeout(timer);
+      state.token = undefined;
+    }
+  }
+
+  /**
+   * Builds a new index beside the one in use and swaps it in when done. Off the serving lane, in
+   * slices: a large workspace takes seconds to index, and completions keep being answered (from the
+   * previous index) meanwhile. A newer indexFiles supersedes this one.
+   */
+  private async indexFiles(params: IndexFilesParams, state: Running): Promise<IndexFilesResult> {
+    const started = performance.now();
+    const job = { updates: [] as UpdateFileParams[] };
+    this.indexing = job;
+    const superseded = () => this.indexing !== job || state.cancelled || this.shuttingDown;
+    const read = await readDocuments([...new Set(params.files ?? [])]);
+    const workspace = new WorkspaceContext();
+    let sliceStart = performance.now();
+    for (const d of read.documents) {
+      if (superseded()) throw codedError('cancelled', 'indexing was cancelled or superseded by a newer request');
+      workspace.setFile(d.path, d.text.toString('utf8'));
+      if (performance.now() - sliceStart > INDEX_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+    if (superseded()) throw codedError('cancelled', 'indexing was cancelled or superseded by a newer request');
+    for (const update of job.updates) applyUpdate(workspace, update);
+    this.workspace = workspace;
+    this.indexing = undefined;
+    return { files: workspace.fileCount, chunks: workspace.index.size, ms: performance.now() - started };
+  }
+
+  private updateFile(params: UpdateFileParams): null {
+    if (typeof params?.path !== 'string') throw codedError('invalid argument', 'updateFile needs a path');
+    applyUpdate(this.workspace, params);
+    this.indexing?.updates.push(params);
+    return null;
+  }
+
+  private async attention(addon: SeedlingAddon, params: AttentionParams): Promise<AttentionResult> {
+    const started = performance.now();
+    const { model, tokenizer } = await this.completion!.current();
+    const config = model.config;
+    const limit = Math.max(1, Math.min(params.maxTokens ?? 256, config.contextLength));
+    const all = tokenizer.encode(params.text);
+    if (all.length === 0) throw codedError('invalid argument', 'attention needs a non-empty text');
+    const tokens = all.subarray(Math.max(0, all.length - limit));
+    const { weights, nextLogits } = await model.attention(tokens);
+    return buildAttentionResult(tokenizer, config, params.text, tokens, weights, nextLogits, performance.now() - started);
+  }
+
+  private cancel(id: number): void {
+    const state = this.running.get(id);
+    if (!state) return;
+    state.cancelled = true;
+    state.token?.cancel();
+  }
+
+  /** Stop training (it saves), answer, then exit once the answer is on its way. */
+  async shutdown(): Promise<null> {
+    this.shuttingDown = true;
+    if (this.training) await this.training.done;
+    this.completion?.release();
+    setImmediate(() => process.exit(0));
+    return null;
+  }
+
+  private respond(response: EngineResponse): void {
+    if (process.connected) process.send!(response);
+  }
+
+  private event<E extends EventName>(id: number, event: E, data: EngineEvents[E]): void {
+    const message: EngineEvent<E> = { event, id, data };
+    if (process.connected) process.send!(message);
+  }
+}
+
+function isCancel(message: unknown): message is CancelRequest {
+  return typeof message === 'object' && message !== null && typeof (message as CancelRequest).cancel === 'number';
+}
+
+function main(): void {
+  if (!process.send) {
+    console.error('engineProcess.js is the Seedling engine child process; it is started by the extension or the CLI.');
+    process.exit(2);
+  }
+  let addon: SeedlingAddon | undefined;
+  let addonError: string | undefined;
+  try {
+    addon = loadAddon();
+  } catch (err) {
+    addonError = `cannot load the Seedling engine: ${(err as Error).message}`;
+  }
+  const server = new EngineServer(addon, addonError);
+  process.on('message', (m) => server.handle(m));
+  // Ctrl+C in a terminal reaches the whole process group; the parent decides what it means (the CLI
+  // cancels training, which saves first), so the engine must not die of it mid-write.
+  process.on('SIGINT', () => undefined);
+  // The parent is gone (closed the channel or died): stop training gracefully and leave.
+  process.on('disconnect', () => { void server.shutdown(); });
+}
+
+main();

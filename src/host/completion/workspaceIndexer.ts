@@ -1,0 +1,66 @@
+/**
+ * workspaceIndexer.ts: keeps the engine's picture of the workspace (the files completions retrieve
+ * related code from and copy lines from; src/shared/context/) in step with the disk. The whole corpus
+ * is sent when a model starts being served (the engine forgets it when it restarts), then each saved,
+ * created or deleted file is sent as it changes. Unsaved edits of the open document need no update:
+ * the document's own text reaches the engine in every completion request.
+ */
+import * as vscode from 'vscode';
+import { readCorpusExcludes, type ConfigService } from '../config';
+import { collectCorpus } from '../../shared/corpus';
+import type { Engine } from '../../shared/engineApi';
+import { describeError, type Log } from '../log';
+import type { ModelHost } from '../modelHost';
+
+/** Files above this size are not worth sending on every save (generated or data files). */
+const MAX_UPDATE_BYTES = 1024 * 1024;
+
+export class WorkspaceIndexer implements vscode.Disposable {
+  private indexed = false;
+  private indexing: Promise<void> | undefined;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(private readonly engine: Engine, model: ModelHost, private readonly config: ConfigService, private readonly log: Log) {
+    this.subscriptions = [
+      model.onDidChange((loaded) => {
+        if (!loaded) this.indexed = false; // the engine restarted or the model went away
+        else if (!this.indexed) void this.indexAll();
+      }),
+      vscode.workspace.onDidSaveTextDocument((d) => this.update(d.uri, d.getText())),
+      vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((uri) => this.update(uri, undefined))),
+      vscode.workspace.onDidRenameFiles(() => { this.indexed = false; void this.indexAll(); }),
+    ];
+  }
+
+  private indexAll(): Promise<void> {
+    if (this.indexing) return this.indexing;
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (folders.length === 0) return Promise.resolve();
+    this.indexed = true;
+    this.indexing = (async () => {
+      try {
+        const excludes = [...new Set(folders.flatMap((f) => readCorpusExcludes(f, this.config.current)))];
+        const corpus = await collectCorpus(folders.map((f) => f.uri.fsPath), excludes);
+        const r = await this.engine.request('indexFiles', { files: corpus.files });
+        this.log.info(`Completion context: ${r.files} files, ${r.chunks} chunks indexed in ${r.ms.toFixed(0)} ms`);
+      } catch (err) {
+        this.indexed = false;
+        this.log.warn(`Could not index the workspace for completions: ${describeError(err)}`);
+      } finally {
+        this.indexing = undefined;
+      }
+    })();
+    return this.indexing;
+  }
+
+  private update(uri: vscode.Uri, text: string | undefined): void {
+    if (!this.indexed || uri.scheme !== 'file') return;
+    if (text !== undefined && (text.length > MAX_UPDATE_BYTES || !vscode.workspace.getWorkspaceFolder(uri))) return;
+    this.engine.request('updateFile', text === undefined ? { path: uri.fsPath } : { path: uri.fsPath, text })
+      .catch((err) => this.log.debug(`updateFile ${uri.fsPath}: ${describeError(err)}`));
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach((s) => s.dispose());
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * collect.ts: walk the workspace roots and pick the files a model should learn from.
+ *
+ * Skipped (and counted by reason): .gitignore'd and excluded paths, dependency/build directories,
+ * binary, minified, generated and oversized files, exact duplicates, and whatever exceeds the total
+ * size cap. Everything is async (fs/promises), a few files at a time, and abortable, so an extension
+ * host stays responsive while a large repository is scanned.
+ */
+import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { CorpusSummary } from '../protocol';
+import { hasGeneratedMarker, isGeneratedDirectory, looksBinary, looksMinified, skipByName, type SkipReason } from './fileFilters';
+import { IgnoreStack, excludeMatcher } from './ignoreRules';
+
+export interface CollectOptions {
+  /** Files above this are skipped as 'too large' (default 1 MB). */
+  maxFileBytes?: number;
+  /** Stop adding files past this many bytes in total (default 64 MB). */
+  maxTotalBytes?: number;
+  /** Stop after this many files (default 50 000). */
+  maxFiles?: number;
+  signal?: AbortSignal;
+}
+
+export interface CorpusFile { path: string; root: string; relativePath: string; bytes: number }
+
+export interface Corpus {
+  /** Absolute paths, in a stable order (root by root, directory entries sorted). */
+  files: string[];
+  entries: CorpusFile[];
+  summary: CorpusSummary;
+}
+
+const READ_CONCURRENCY = 8;
+
+export async function collectCorpus(roots: string[], excludeGlobs: string[] = [], signal?: AbortSignal,
+  options: CollectOptions = {}): Promise<Corpus> {
+  const collector = new Collector(excludeGlobs, { ...options, signal: signal ?? options.signal });
+  for (const root of roots) await collector.walkRoot(path.resolve(root));
+  return collector.result();
+}
+
+class Collector {
+  private readonly entries: CorpusFile[] = [];
+  private readonly skipped: Partial<Record<SkipReason, number>> = {};
+  private readonly seen = new Set<string>();
+  private totalBytes = 0;
+  private readonly maxFileBytes: number;
+  private readonly maxTotalBytes: number;
+  private readonly maxFiles: number;
+  private readonly extra;
+
+  constructor(excludeGlobs: string[], private readonly options: CollectOptions) {
+    this.maxFileBytes = options.maxFileBytes ?? 1024 * 1024;
+    this.maxTotalBytes = options.maxTotalBytes ?? 64 * 1024 * 1024;
+    this.maxFiles = options.maxFiles ?? 50_000;
+    this.extra = excludeMatcher(excludeGlobs);
+  }
+
+  result(): Corpus {
+    const summary: CorpusSummary = {
+      files: this.entries.length,
+      bytes: this.totalBytes,
+      skipped: Object.fromEntries(Object.entries(this.skipped).filter(([, n]) => n! > 0)) as Record<string, number>,
+    };
+    return { files: this.entries.map((e) => e.path), entries: this.entries, summary };
+  }
+
+  async walkRoot(root: string): Promise<void> {
+    const stack = new IgnoreStack(root, this.extra);
+    await this.walkDir(root, '', stack);
+  }
+
+  private skip(reason: SkipReason): void {
+    this.skipped[reason] = (this.skipped[reason] ?? 0) + 1;
+  }
+
+  private full(): boolean {
+    return this.entries.length >= this.maxFiles || this.totalBytes >= this.maxTotalBytes;
+  }
+
+  private async walkDir(root: string, relDir: string, stack: IgnoreStack): Promise<void> {
+    this.options.signal?.throwIfAborted();
+    let dirents: Dirent[];
+    try {
+      dirents = await readdir(path.join(root, relDir), { withFileTypes: true });
+    } catch {
+      this.skip('unreadable');
+      return;
+    }
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const pushed = await stack.enter(relDir);
+    try {
+      // This directory's files first, then its subdirectories, each in name order.
+      const files: string[] = [];
+      const dirs: string[] = [];
+      for (const d of dirents) {
+        const rel = relDir ? `${relDir}/${d.name}` : d.name;
+        if (d.isDirectory()) {
+          if (d.name === '.git') continue;  // not even counted: never part of a workspace's text
+          if (isGeneratedDirectory(d.name)) this.skip('generated');
+          else if (stack.isIgnored(rel, true)) this.skip('ignored');
+          else dirs.push(rel);
+        } else if (d.isFile()) {
+          if (d.name === '.gitignore') continue;
+          const byName = stack.isIgnored(rel, false) ? 'ignored' : skipByName(d.name);
+          if (byName) this.skip(byName);
+          else files.push(rel);
+        }
+        // symlinks and special files are left out: a link can point outside the workspace or loop
+      }
+      await this.walkFiles(root, files);
+      for (const rel of dirs) await this.walkDir(root, rel, stack);
+    } finally {
+      if (pushed) stack.leave();
+    }
+  }
+
+  /** Inspect files a few at a time; results are added in the given order. */
+  private async walkFiles(root: string, rels: string[]): Promise<void> {
+    for (let i = 0; i < rels.length; i += READ_CONCURRENCY) {
+      this.options.signal?.throwIfAborted();
+      const batch = rels.slice(i, i + READ_CONCURRENCY);
+      const verdicts = await Promise.all(batch.map((rel) => this.inspect(path.join(root, rel))));
+      for (let k = 0; k < batch.length; k++) {
+        const v = verdicts[k];
+        if ('reason' in v) { this.skip(v.reason); continue; }
+        if (this.seen.has(v.hash)) { this.skip('duplicate'); continue; }
+        if (this.full() || this.totalBytes + v.bytes > this.maxTotalBytes) { this.skip('total size cap'); continue; }
+        this.seen.add(v.hash);
+        this.totalBytes += v.bytes;
+        this.entries.push({ path: path.join(root, batch[k]), root, relativePath: batch[k], bytes: v.bytes });
+      }
+    }
+  }
+
+  private async inspect(file: string): Promise<{ reason: SkipReason } | { hash: string; bytes: number }> {
+    let handle;
+    try {
+      handle = await open(file, 'r');
+      const { size } = await handle.stat();
+      if (size > this.maxFileBytes) return { reason: 'too large' };
+      if (size === 0) return { reason: 'generated' };
+      const data = await handle.readFile();
+      if (looksBinary(data.subarray(0, 8192))) return { reason: 'binary' };
+      const text = data.toString('utf8');
+      if (looksMinified(text)) return { reason: 'minified' };
+      if (hasGeneratedMarker(text)) return { reason: 'generated' };
+      return { hash: createHash('sha1').update(data).digest('hex'), bytes: data.length };
+    } catch {
+      return { reason: 'unreadable' };
+    } finally {
+      await handle?.close();
+    }
+  }
+}
+
+/** "412 files, 3.1 MB; skipped 37: 12 binary, 20 ignored, 5 too large" */
+export function describeCorpus(summary: CorpusSummary): string {
+  const skippedTotal = Object.values(summary.skipped).reduce((a, b) => a + b, 0);
+  const head = `${summary.files} file${summary.files === 1 ? '' : 's'}, ${formatBytes(summary.bytes)}`;
+  if (skippedTotal === 0) return head;
+  const parts = Object.entries(summary.skipped).sort((a, b) => b[1] - a[1]).map(([reason, n]) => `${n} ${reason}`);
+  return `${head}; skipped ${skippedTotal}: ${parts.join(', ')}`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
