@@ -1,5 +1,5 @@
 /* adamw.cu: the global gradient norm, the clipping factor and the AdamW update, as
- * native/src/trainer.c and adamw.c define them. The norm and the factor stay on the device so a
+ * native/src/train/trainer.c and adamw.c define them. The norm and the factor stay on the device so a
  * step needs no round trip to the host before the update. */
 #include "common.cuh"
 #include "kernels.cuh"

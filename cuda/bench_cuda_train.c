@@ -9,7 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "seedling.h"
 #include "seedling_cuda.h"
-#include "model.h"
+#include "model/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -47,7 +47,7 @@ __device__ __forceinline__ float slc_warp_max(float v) {
     return v;
 }
 
-/* GPT-2's GELU, tanh approximation, and its derivative (same formulas as native/src/ops.c). */
+/* GPT-2's GELU, tanh approximation, and its derivative (same formulas as native/src/model/ops.c). */
 #define SLC_GELU_SCALE 0.7978845608028654f
 #define SLC_GELU_CUBE 0.044715f
 

@@ -1,5 +1,5 @@
 /* kernels.cuh: the host-side launchers of every GPU operation, on device pointers, all on the
- * default stream. Shapes follow native/src/ops.h and matmul.h (N = B*T rows of C channels,
+ * default stream. Shapes follow native/src/model/ops.h and matmul/matmul.h (N = B*T rows of C channels,
  * weights [OC, C]); where a launcher overwrites instead of accumulating, it says so. These are
  * what model.cu composes and what test/cuda/test_cuda_kernels.cu checks against the CPU engine. */
 #ifndef SLC_KERNELS_CUH

@@ -1,4 +1,4 @@
-/* model.cu: GPT-2 on the GPU, the same computation as native/src/model.c, composed from the
+/* model.cu: GPT-2 on the GPU, the same computation as native/src/model/model.c, composed from the
  * kernels with the fusions the GPU rewards:
  *  - each residual add is fused with the LayerNorm that reads its result;
  *  - the MLP's bias + GELU live in the fc matmul's epilogue, GELU's derivative in the epilogue of

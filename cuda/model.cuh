@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-/* The 16 parameter tensors in native/src/model.h's order. */
+/* The 16 parameter tensors in native/src/model/model.h's order. */
 enum {
     P_WTE, P_WPE, P_LN1W, P_LN1B, P_QKVW, P_QKVB, P_ATTPROJW, P_ATTPROJB,
     P_LN2W, P_LN2B, P_FCW, P_FCB, P_FCPROJW, P_FCPROJB, P_LNFW, P_LNFB, P_COUNT
@@ -17,7 +17,7 @@ typedef struct {
     size_t num_params;
 } slc_param_layout;
 
-/* Element counts as native/src/config.c's sl_param_sizes (the parity tests check they agree). */
+/* Element counts as native/src/model/config.c's sl_param_sizes (the parity tests check they agree). */
 void slc_param_layout_of(const slc_config *c, slc_param_layout *out);
 /* Matrices and embeddings decay; biases and LayerNorm parameters do not (sl_param_tensor_decays). */
 int slc_param_decays(int i);

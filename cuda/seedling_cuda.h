@@ -1,7 +1,7 @@
 /*
  * seedling_cuda.h: the C ABI of libseedling_cuda.so, the CUDA backend of the Seedling engine.
  *
- * The engine (native/src/backend_cuda.c) dlopen()s this library only when a trainer or session
+ * The engine (native/src/train/backend_cuda.c) dlopen()s this library only when a trainer or session
  * asks for CUDA, so one package serves machines with and without a GPU. The ABI is plain C with
  * fixed-layout structs; bump SLC_ABI_VERSION on any change.
  *
@@ -59,7 +59,7 @@ SLC_API void slc_trainer_free(slc_trainer *trainer);
 /* One optimizer step over n_micro micro-batches (inputs/targets are [n_micro, B, T]): zero the
  * gradients, forward + backward each micro-batch, average, clip to the global norm, AdamW.
  * Loss = mean over micro-batches; grad_norm is the norm of the averaged gradient before clipping
- * (native/src/trainer.c's definitions). */
+ * (native/src/train/trainer.c's definitions). */
 SLC_API int slc_trainer_step(slc_trainer *trainer, const int32_t *inputs, const int32_t *targets,
                              int n_micro, int B, int T, const slc_step_params *params,
                              float *out_loss, float *out_grad_norm);

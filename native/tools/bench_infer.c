@@ -13,7 +13,7 @@
  * does when it gets the CPUs. With --json prints one JSON line, otherwise a readable table. The model's end-of-text
  * embedding is zeroed so its logit is 0 and greedy decoding of random weights never stops early
  * (every measured run generates its full budget). */
-#include "model.h"
+#include "model/model.h"
 #include "seedling.h"
 
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */

@@ -15,8 +15,8 @@
  * worker's share was run by the caller), and the summary prints the load average and a same-run
  * FMA peak, so a busy machine is visible in the numbers rather than mistaken for slow kernels. */
 #include "seedling.h"
-#include "matmul.h"
-#include "matmul_kernels.h"
+#include "matmul/matmul.h"
+#include "matmul/matmul_kernels.h"
 
 #include <stdio.h>
 #include <stdlib.h>

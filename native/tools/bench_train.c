@@ -6,8 +6,8 @@
  * Runs full optimizer steps (forward, backward, clipping, AdamW, data sampling with FIM) and
  * prints one JSON line: tokens/s and ms/step are medians over the steps after the warm-up ones;
  * peak RSS is the process's high-water mark. SEEDLING_PROFILE=1 adds a per-op breakdown on stderr. */
-#include "dataset.h"
-#include "profile.h"
+#include "train/dataset.h"
+#include "core/profile.h"
 #include "seedling.h"
 
 #include <stdio.h>

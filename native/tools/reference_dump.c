@@ -20,10 +20,10 @@
  * activations are so small that every nonlinearity is nearly linear, and e.g. the exact GELU
  * would pass for the tanh one. Here matrices have std 1/sqrt(fan_in), biases and LayerNorm
  * parameters are non-trivial, so every part of the network shapes the result. */
-#include "model.h"
-#include "rng.h"
+#include "model/model.h"
+#include "core/rng.h"
 #include "seedling.h"
-#include "trainer.h"
+#include "train/trainer.h"
 
 #include <errno.h>
 #include <math.h>
