@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { collectCorpus, describeCorpus } from '../shared/corpus';
 import type { EngineClient } from '../shared/engineClient';
-import type { CheckpointEvent, PresetName, TrainParams, TrainProgress, TrainResult } from '../shared/protocol';
+import type { PresetName, TrainParams, TrainResult } from '../shared/protocol';
 import {
   UsageError, choiceOption, numberOption, requireString, stringOption, type CommandSpec, type Parsed,
 } from './args';
@@ -88,14 +88,14 @@ export async function trainWithProgress(ctx: CliContext, engine: EngineClient, p
     return await engine.request('train', { ...params, files }, {
       signal: ctx.interrupt,
       onEvent: (e) => {
-        if (e.event === 'trainProgress') reporter.progress(e.data as TrainProgress);
+        if (e.event === 'trainProgress') reporter.progress(e.data);
         else if (e.event === 'checkpoint') {
-          const c = e.data as CheckpointEvent;
+          const c = e.data;
           reporter.line(`checkpoint at step ${c.step}${c.valLoss !== undefined ? ` (val ${c.valLoss.toFixed(4)})` : ''}`);
           for (const s of c.samples) reporter.line(`  ${JSON.stringify(s.prompt)} -> ${JSON.stringify(s.completion)}`);
         } else if (e.event === 'log') {
-          const l = e.data as { level: string; message: string };
-          reporter.line(l.level === 'info' ? l.message : `${l.level}: ${l.message}`);
+          const { level, message } = e.data;
+          reporter.line(level === 'info' ? message : `${level}: ${message}`);
         }
       },
     });

@@ -17,9 +17,9 @@ import { CompletionModel } from './completionModel';
 import { completeAtCursor } from './cursorCompletion';
 import { ENGINE_UNAVAILABLE, codedError, toEngineError } from '../shared/engineErrors';
 import type {
-  AttentionParams, AttentionResult, CancelRequest, CompleteParams, CompleteResult, EngineEvent, EngineEvents,
-  EngineRequest, EngineResponse, EventName, IndexFilesParams, IndexFilesResult, LoadModelParams, LoadModelResult,
-  MethodName, PingResult, TrainParams, TrainResult, UpdateFileParams,
+  AttentionParams, AttentionResult, CancelRequest, CompleteParams, CompleteResult, EngineEvent,
+  EngineRequest, EngineResponse, IndexFilesParams, IndexFilesResult, LoadModelParams, LoadModelResult,
+  MethodName, MethodParams, MethodResult, PingResult, TrainParams, TrainResult, UpdateFileParams,
 } from '../shared/protocol';
 import { readDocuments } from './trainData';
 import { SerialLane } from './serialLane';
@@ -31,6 +31,17 @@ interface Running {
   cancelled: boolean;
   token?: NativeCancelToken;  // generations: raised to stop between tokens
 }
+
+/** What a handler knows about the request it serves besides its params. */
+interface Call {
+  id: number;
+  state: Running;
+  addon: SeedlingAddon;
+}
+
+/** One handler per method of the protocol, typed by the method map: a method without a handler, or a
+ * handler that takes or returns the wrong shape, does not compile. */
+type Handlers = { [M in MethodName]: (params: MethodParams<M>, call: Call) => Promise<MethodResult<M>> };
 
 /** Indexing yields to waiting requests after this much work (ms). */
 const INDEX_SLICE_MS = 8;
@@ -59,41 +70,40 @@ class EngineServer {
     }
   }
 
+  /** Requests, by method. The serving lane runs one request at a time; a request cancelled while it
+   * waits there never starts. */
+  private readonly handlers: Handlers = {
+    ping: async (_params, { addon }) => this.ping(addon),
+    train: (params, { addon, id, state }) => this.train(addon, id, params, state),
+    loadModel: (params, { addon, state }) => this.serving.run(() => this.loadModel(addon, params), () => state.cancelled),
+    complete: (params, { addon, state }) => this.serving.run(() => this.complete(addon, params, state), () => state.cancelled),
+    attention: (params, { addon, state }) => this.serving.run(() => this.attention(addon, params), () => state.cancelled),
+    indexFiles: (params, { state }) => this.indexFiles(params, state),
+    updateFile: (params, { state }) => this.serving.run(async () => this.updateFile(params), () => state.cancelled),
+    shutdown: () => this.shutdown(),
+  };
+
   handle(message: unknown): void {
     if (isCancel(message)) {
       this.cancel(message.cancel);
       return;
     }
-    const request = message as EngineRequest;
-    if (typeof request?.id !== 'number' || typeof request.method !== 'string') return;
+    if (!isRequest(message)) return;
     const state: Running = { cancelled: false };
-    this.running.set(request.id, state);
-    this.dispatch(request, state).then(
-      (result) => this.respond({ id: request.id, result } as EngineResponse),
-      (err) => this.respond({ id: request.id, error: toEngineError(err) }),
-    ).finally(() => this.running.delete(request.id));
+    this.running.set(message.id, state);
+    this.dispatch(message, state).then(
+      (result) => this.respond({ id: message.id, result }),
+      (err) => this.respond({ id: message.id, error: toEngineError(err) }),
+    ).finally(() => this.running.delete(message.id));
   }
 
-  private async dispatch(request: EngineRequest, state: Running): Promise<unknown> {
+  private async dispatch<M extends MethodName>(request: EngineRequest<M>, state: Running): Promise<MethodResult<M>> {
     const addon = this.addon;
     if (!addon) throw codedError(ENGINE_UNAVAILABLE, this.addonError ?? 'the engine could not be loaded');
-    const method: MethodName = request.method;
-    switch (method) {
-      case 'ping': return this.ping(addon);
-      case 'train': return this.train(addon, request.id, request.params as TrainParams, state);
-      case 'loadModel':
-        return this.serving.run(() => this.loadModel(addon, request.params as LoadModelParams), () => state.cancelled);
-      case 'complete':
-        return this.serving.run(() => this.complete(addon, request.params as CompleteParams, state), () => state.cancelled);
-      case 'attention':
-        return this.serving.run(() => this.attention(addon, request.params as AttentionParams), () => state.cancelled);
-      case 'indexFiles':
-        return this.indexFiles(request.params as IndexFilesParams, state);
-      case 'updateFile':
-        return this.serving.run(async () => this.updateFile(request.params as UpdateFileParams), () => state.cancelled);
-      case 'shutdown': return this.shutdown();
-      default: throw codedError('invalid argument', `unknown method "${String(method)}"`);
-    }
+    // The method name comes from another process: only the table's own keys count (not "toString").
+    if (!Object.hasOwn(this.handlers, request.method)) throw codedError('invalid argument', `unknown method "${String(request.method)}"`);
+    const handler: Handlers[M] = this.handlers[request.method];
+    return handler(request.params, { id: request.id, state, addon });
   }
 
   private ping(addon: SeedlingAddon): PingResult {
@@ -105,7 +115,7 @@ class EngineServer {
   private applyThreads(addon: SeedlingAddon, threads: number | undefined, busyElsewhere: boolean): void {
     if (!threads || threads === addon.getThreads()) return;
     if (busyElsewhere) {
-      this.event(0, 'log', { level: 'warn', message: `thread count stays ${addon.getThreads()} (engine busy)` });
+      this.event({ id: 0, event: 'log', data: { level: 'warn', message: `thread count stays ${addon.getThreads()} (engine busy)` } });
       return;
     }
     addon.setThreads(threads);
@@ -116,14 +126,14 @@ class EngineServer {
     if (this.shuttingDown) throw codedError('cancelled', 'the engine is shutting down');
     this.applyThreads(addon, params.threads, this.serving.size > 0);
     const run = runTraining(addon, params, {
-      progress: (p) => this.event(id, 'trainProgress', p),
+      progress: (p) => this.event({ id, event: 'trainProgress', data: p }),
       checkpoint: (e) => {
-        this.event(id, 'checkpoint', e);
+        this.event({ id, event: 'checkpoint', data: e });
         // The serving lane picks up the new file itself; start serving it if nothing was loaded.
         this.serving.run(() => this.completion!.adopt(e.path)).catch((err) =>
-          this.event(id, 'log', { level: 'warn', message: `could not load the new checkpoint: ${(err as Error).message}` }));
+          this.event({ id, event: 'log', data: { level: 'warn', message: `could not load the new checkpoint: ${(err as Error).message}` } }));
       },
-      log: (level, message) => this.event(id, 'log', { level, message }),
+      log: (level, message) => this.event({ id, event: 'log', data: { level, message } }),
       isCancelled: () => state.cancelled || this.shuttingDown,
     });
     this.training = { id, done: run.catch(() => undefined) };
@@ -232,10 +242,14 @@ class EngineServer {
     if (process.connected) process.send!(response);
   }
 
-  private event<E extends EventName>(id: number, event: E, data: EngineEvents[E]): void {
-    const message: EngineEvent<E> = { event, id, data };
+  private event(message: EngineEvent): void {
     if (process.connected) process.send!(message);
   }
+}
+
+function isRequest(message: unknown): message is EngineRequest {
+  const m = message as EngineRequest | null;
+  return typeof m === 'object' && m !== null && typeof m.id === 'number' && typeof m.method === 'string';
 }
 
 function isCancel(message: unknown): message is CancelRequest {

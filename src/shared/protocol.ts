@@ -171,23 +171,34 @@ export interface EngineMethods {
   shutdown: { params: Record<string, never>; result: null };
 }
 export type MethodName = keyof EngineMethods;
+export type MethodParams<M extends MethodName> = EngineMethods[M]['params'];
+export type MethodResult<M extends MethodName> = EngineMethods[M]['result'];
 
+export type LogLevel = 'info' | 'warn' | 'error';
+export interface LogEvent { level: LogLevel; message: string }
+
+/** What each event name carries. */
 export interface EngineEvents {
   trainProgress: TrainProgress;
   checkpoint: CheckpointEvent;
-  log: { level: 'info' | 'warn' | 'error'; message: string };
+  log: LogEvent;
 }
 export type EventName = keyof EngineEvents;
 
-export interface EngineRequest<M extends MethodName = MethodName> {
-  id: number;
-  method: M;
-  params: EngineMethods[M]['params'];
-}
+/**
+ * A request message. A union over the method names (not one object with a wide `params`), so checking
+ * `method` narrows `params`.
+ */
+export type EngineRequest<M extends MethodName = MethodName> = { [K in M]: { id: number; method: K; params: MethodParams<K> } }[M];
 export interface CancelRequest { cancel: number }
 
 export interface EngineError { message: string; code: string } // code: the engine's status name or 'cancelled'
 export type EngineResponse<M extends MethodName = MethodName> =
-  | { id: number; result: EngineMethods[M]['result'] }
+  | { id: number; result: MethodResult<M> }
   | { id: number; error: EngineError };
-export interface EngineEvent<E extends EventName = EventName> { event: E; id: number; data: EngineEvents[E] }
+
+/**
+ * An event message (progress of request `id`; id 0 for events of no request). A union that ties each
+ * event name to its data: after `if (e.event === 'checkpoint')`, `e.data` is a CheckpointEvent.
+ */
+export type EngineEvent<E extends EventName = EventName> = { [K in E]: { event: K; id: number; data: EngineEvents[K] } }[E];

@@ -59,8 +59,8 @@ test('train the tiny preset a few steps: progress, checkpoint events with sample
   const checkpoints: { step: number; samples: unknown[] }[] = [];
   trained = await client.request('train', tinyParams(), {
     onEvent: (e) => {
-      if (e.event === 'trainProgress') progress.push((e.data as { step: number }).step);
-      if (e.event === 'checkpoint') checkpoints.push(e.data as { step: number; samples: unknown[] });
+      if (e.event === 'trainProgress') progress.push(e.data.step);
+      if (e.event === 'checkpoint') checkpoints.push(e.data);
     },
   });
   assert.equal(trained.steps, 6);
@@ -89,7 +89,7 @@ test('fine-tuning a base under a time budget plans at most FINETUNE_MAX_EPOCHS p
   const started = Date.now();
   const r = await client.request('train', tinyParams({
     baseModelPath: checkpoint, checkpointPath: path.join(work, 'finetuned.seedling'), maxSteps: undefined, maxMinutes: 5, evalEverySteps: undefined,
-  }), { onEvent: (e) => { if (e.event === 'log') logs.push((e.data as { message: string }).message); } });
+  }), { onEvent: (e) => { if (e.event === 'log') logs.push(e.data.message); } });
   const plan = logs.map((m) => /fine-tuning plan: at most (\d+) steps \((\d+) passes over (\d+) tokens\)/.exec(m)).find(Boolean);
   assert.ok(plan, `no plan in the log: ${logs.join(' | ')}`);
   const [cap, passes, tokens] = plan.slice(1).map(Number);
@@ -135,6 +135,9 @@ test('bad input is a clear error and the engine keeps serving', { skip }, async 
   await assert.rejects(client.request('loadModel', { path: path.join(work, 'missing.seedling') }),
     (err: Error & { code?: string }) => err.code === 'i/o error' && /missing\.seedling/.test(err.message));
   await assert.rejects(client.request('train', { ...tinyParams(), files: [] }), /no training text: 0 files/);
+  // A method name that is not in the protocol (here one every object inherits) is refused by name.
+  const untyped = client as unknown as { request(method: string, params: object): Promise<unknown> };
+  await assert.rejects(untyped.request('toString', {}), /unknown method "toString"/);
   const ok = await client.request('complete', { prefix: 'const x = ', suffix: '', maxTokens: 4 });
   assert.equal(typeof ok.completion, 'string');
 });

@@ -274,7 +274,7 @@ export class TrainingController implements vscode.Disposable {
     let firstCheckpointSeen = false;
     const onEvent = (event: EngineEvent) => {
       if (event.event === 'trainProgress') {
-        const p = event.data as TrainProgress;
+        const p = event.data;
         run.progress = p;
         state.step = p.step;
         state.totalSteps = p.totalSteps;
@@ -284,7 +284,7 @@ export class TrainingController implements vscode.Disposable {
         this.emitter.fire({ type: 'progress', runId: run.runId, progress: p });
         this.stateChanged.fire();
       } else if (event.event === 'checkpoint') {
-        const c = event.data as import('../../shared/protocol').CheckpointEvent;
+        const c = event.data;
         state.lastCheckpointStep = c.step;
         void this.runState.write(state);
         // Completions move to the new checkpoint while training continues. The first one of a run is
@@ -293,7 +293,7 @@ export class TrainingController implements vscode.Disposable {
         firstCheckpointSeen = true;
         this.emitter.fire({ type: 'checkpoint', runId: run.runId, checkpoint: c });
       } else if (event.event === 'log') {
-        const l = event.data as { level: 'info' | 'warn' | 'error'; message: string };
+        const l = event.data;
         log.write(l.level, `engine: ${l.message}`);
       }
     };
