@@ -23,7 +23,7 @@
 #include "model/model.h"
 #include "core/rng.h"
 #include "seedling.h"
-#include "train/trainer.h"
+#include "train/adamw.h"
 
 #include <errno.h>
 #include <math.h>

@@ -16,7 +16,7 @@ extern "C" {
 #include "matmul/matmul.h"
 #include "model/model.h"
 #include "model/ops.h"
-#include "train/trainer.h"
+#include "train/adamw.h"
 }
 
 #include <cuda_runtime.h>

@@ -4,6 +4,8 @@
  * with the reason ("cuda": a clear error; "auto": the CPU), and stays refused. */
 #include "check.h"
 #include "seedling.h"
+#include "model/model.h"
+#include "train/dataset.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,37 @@ static sl_model *tiny_model(void) {
     CHECK_OK(sl_config_preset("tiny", &config));
     CHECK_OK(sl_model_create(&config, 11, &model));
     return model;
+}
+
+/* tokens 0, 1, 2, ... as one document: enough for a few windows of the tiny model. */
+static sl_dataset *counting_tokens(size_t n, int vocab) {
+    sl_dataset *ds = calloc(1, sizeof *ds);
+    ds->n_docs = 1;
+    ds->n_tokens = n;
+    ds->tokens = malloc(n * sizeof(int32_t));
+    ds->doc_starts = malloc(2 * sizeof(size_t));
+    for (size_t i = 0; i < n; i++) ds->tokens[i] = (int32_t)(i % (size_t)vocab);
+    ds->doc_starts[0] = 0;
+    ds->doc_starts[1] = n;
+    return ds;
+}
+
+/* Evaluation runs on the stand-in's loss; a larger batch than its buffers hold rebuilds them; a
+ * failing step (the stand-in has none) changes nothing. */
+static void check_backend_routing(sl_trainer *trainer, const sl_model *model) {
+    sl_dataset *ds = counting_tokens(400, model->config.vocab_size);
+    float loss = 0.0f;
+    CHECK_OK(sl_trainer_evaluate(trainer, ds, 2, &loss));
+    CHECK(loss > 0.0f, "evaluation loss %g", loss);
+    sl_train_options bigger = sl_trainer_options(trainer);
+    bigger.batch_size = 6;
+    CHECK_OK(sl_trainer_set_options(trainer, &bigger));
+    CHECK_OK(sl_trainer_evaluate(trainer, ds, 2, &loss));
+    CHECK(strcmp(sl_trainer_device(trainer), "cuda") == 0, "after a resize: %s", sl_trainer_device(trainer));
+    sl_step_stats stats;
+    CHECK(sl_trainer_step(trainer, ds, &stats) == SL_ERR_UNSUPPORTED, "the stand-in's step failed");
+    CHECK(sl_trainer_step_count(trainer) == 0, "a failed step counted");
+    sl_dataset_free(ds);
 }
 
 int main(void) {
@@ -33,6 +66,7 @@ int main(void) {
     CHECK_OK(sl_trainer_create_on(model, &opts, "cuda", &trainer));
     if (trainer) {
         CHECK(strcmp(sl_trainer_device(trainer), "cuda") == 0, "runs on %s", sl_trainer_device(trainer));
+        check_backend_routing(trainer, model);
         CHECK_OK(sl_trainer_set_device(trainer, "cpu"));
         CHECK(strcmp(sl_trainer_device(trainer), "cpu") == 0, "moved back: %s", sl_trainer_device(trainer));
     }

@@ -7,6 +7,7 @@
 #include "model/model.h"
 #include "core/rng.h"
 #include "seedling.h"
+#include "train/adamw.h"
 #include "train/trainer.h"
 
 #include <stdlib.h>

@@ -7,7 +7,6 @@
  * allocate more than the file could fill. */
 #define _POSIX_C_SOURCE 200809L /* fsync, strndup, O_CLOEXEC, O_DIRECTORY */
 #include "core/byte_io.h"
-#include "train/backend_cuda.h"
 #include "io/checkpoint_format.h"
 #include "core/crc32.h"
 #include "core/error.h"
@@ -223,7 +222,7 @@ sl_status sl_checkpoint_save(const char *path, const sl_model *model, const sl_t
     if (trainer && (!trainer->adam_m || !trainer->adam_v))
         return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_checkpoint_save: the trainer has no optimizer state");
     /* A trainer on CUDA holds the current weights and moments on the GPU. */
-    sl_status synced = sl_cuda_trainer_sync(trainer);
+    sl_status synced = trainer ? trainer->backend->sync(trainer->backend) : SL_OK;
     if (synced != SL_OK) return synced;
     const sl_config *config = &model->config;
     if (sl_tokenizer_vocab_size(tok) > config->vocab_size)

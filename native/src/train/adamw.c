@@ -8,7 +8,7 @@
  * independent, so the loop splits over blocks of parameters with no ordering concerns. */
 #include "model/model.h"
 #include "core/threadpool.h"
-#include "train/trainer.h"
+#include "train/adamw.h"
 #include "core/vectorize.h"
 
 #include <math.h>

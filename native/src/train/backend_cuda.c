@@ -1,4 +1,5 @@
-/* backend_cuda.c: the engine's side of the CUDA backend.
+/* backend_cuda.c: the engine's side of the CUDA backend: the training backend (train_backend.h)
+ * that runs the steps in libseedling_cuda.so.
  *
  * libseedling_cuda.so is opened with dlopen only when someone asks for CUDA (or "auto"), so the
  * engine links no CUDA library and one package runs on machines with and without a GPU. It is
@@ -6,17 +7,15 @@
  * Node addon's directory, or a test's build directory) and in its cuda/ subdirectory (the CMake
  * build layout); then the dynamic loader's search path.
  *
- * A trainer on CUDA keeps the authoritative weights and AdamW moments on the GPU; the host copies
- * (model->params_memory, trainer->adam_m/v) are refreshed by sl_trainer_sync, which the checkpoint
- * writer calls itself. Data sampling, the learning-rate schedule and the step bookkeeping stay on
- * the CPU, shared with trainer.c, so both devices see the same windows in the same order. */
+ * On CUDA the authoritative weights and AdamW moments live on the GPU; the host copies
+ * (model->params_memory, the trainer's adam_m/v) are refreshed by the backend's sync, which
+ * sl_trainer_sync and the checkpoint writer call. Data sampling, the learning-rate schedule and the
+ * step bookkeeping stay in trainer.c, so both devices see the same windows in the same order. */
 #define _GNU_SOURCE
-#include "train/backend_cuda.h"
-#include "train/dataset.h"
 #include "core/error.h"
-#include "model/model.h"
 #include "core/rng.h"
-#include "train/trainer.h"
+#include "model/model.h"
+#include "train/train_backend.h"
 #include "../../../cuda/seedling_cuda.h"
 
 #include <dlfcn.h>
@@ -25,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Loading the library                                                                             */
@@ -65,7 +63,7 @@ static void *open_library(char *tried, size_t tried_len) {
     const char *env = getenv("SEEDLING_CUDA_LIB");
     if (env && *env) return open_candidate(env, tried, tried_len);
     Dl_info info;
-    if (dladdr((void *)&sl_cuda_trainer_attach, &info) && info.dli_fname) {
+    if (dladdr((void *)&sl_cuda_backend_create, &info) && info.dli_fname) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%s", info.dli_fname);
         char *slash = strrchr(dir, '/');
@@ -163,29 +161,30 @@ static sl_status cuda_error(int code, const char *what) {
 }
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Trainers on the GPU                                                                             */
+/* The training backend                                                                            */
 
 typedef struct {
-    slc_trainer *gpu;
-    int max_batch, max_seq; /* what gpu's activations were sized for */
-} cuda_trainer_state;
+    sl_train_backend base; /* first, so the vtable's self is this struct */
+    sl_host_state host;
+    slc_trainer *gpu; /* sized for base.max_batch x base.max_seq */
+} cuda_backend;
 
-static sl_status create_gpu_trainer(sl_trainer *t, cuda_trainer_state *s) {
-    const sl_model *m = t->model;
+static sl_status create_gpu_trainer(cuda_backend *b, int max_batch, int max_seq) {
+    const sl_model *m = b->host.model;
     /* Exact fp32 matmuls instead of bf16 tensor cores: a debugging switch for parity hunts. */
     const char *fp32 = getenv("SEEDLING_CUDA_FP32");
-    slc_train_options o = {t->opts.batch_size, t->opts.seq_len, fp32 && strcmp(fp32, "1") == 0};
+    slc_train_options o = {max_batch, max_seq, fp32 && strcmp(fp32, "1") == 0};
     slc_trainer *gpu = NULL;
     int code = api.trainer_create((const slc_config *)&m->config, m->params_memory, &o, &gpu);
-    if (code == 0) code = api.trainer_upload(gpu, NULL, t->adam_m, t->adam_v);
+    if (code == 0) code = api.trainer_upload(gpu, NULL, b->host.adam_m, b->host.adam_v);
     if (code != 0) {
         sl_status st = cuda_error(code, "creating the GPU trainer");
         if (gpu) api.trainer_free(gpu);
         return st;
     }
-    s->gpu = gpu;
-    s->max_batch = o.max_batch;
-    s->max_seq = o.max_seq;
+    b->gpu = gpu;
+    b->base.max_batch = o.max_batch;
+    b->base.max_seq = o.max_seq;
     return SL_OK;
 }
 
@@ -197,19 +196,19 @@ static sl_status create_gpu_trainer(sl_trainer *t, cuda_trainer_state *s) {
  * kernel or an unsupported architecture moves it far more, or to NaN. On disagreement the backend
  * is marked unusable for the rest of the process, with the reason that sl_cuda_available reports,
  * so "auto" trains on the CPU. */
-static sl_status probe_parity(sl_trainer *t, const cuda_trainer_state *s) {
-    const sl_config *c = &t->model->config;
+static sl_status probe_parity(const cuda_backend *b) {
+    const sl_config *c = &b->host.model->config;
     int T = PROBE_TOKENS;
     if (T > c->context_length) T = c->context_length;
-    if (T > s->max_seq) T = s->max_seq;
+    if (T > b->base.max_seq) T = b->base.max_seq;
     int32_t tokens[PROBE_TOKENS + 1];
     sl_rng rng;
     sl_rng_seed(&rng, 0x5eed);
     for (int i = 0; i <= T; i++) tokens[i] = (int32_t)sl_rng_below(&rng, (uint64_t)c->vocab_size);
     float cpu = 0.0f, gpu = 0.0f;
-    sl_status st = sl_model_loss(t->model, tokens, tokens + 1, 1, T, &cpu);
+    sl_status st = sl_model_loss(b->host.model, tokens, tokens + 1, 1, T, &cpu);
     if (st != SL_OK) return st;
-    int code = api.trainer_loss(s->gpu, tokens, tokens + 1, 1, T, &gpu);
+    int code = api.trainer_loss(b->gpu, tokens, tokens + 1, 1, T, &gpu);
     if (code != 0) return cuda_error(code, "the parity probe");
     if (fabsf(gpu - cpu) <= 0.05f + 0.02f * fabsf(cpu)) return SL_OK;
     snprintf(api_problem, sizeof api_problem,
@@ -219,175 +218,58 @@ static sl_status probe_parity(sl_trainer *t, const cuda_trainer_state *s) {
     return sl_fail(SL_ERR_UNSUPPORTED, "%s", api_problem);
 }
 
-sl_status sl_cuda_trainer_attach(sl_trainer *t) {
-    if (!cuda_ready())
-        return sl_fail(SL_ERR_UNSUPPORTED, "CUDA requested but no CUDA device is available (%s)", api_problem);
-    if (t->device_state) return SL_OK;
-    cuda_trainer_state *s = sl_calloc_or_fail(1, sizeof *s, "CUDA trainer state");
-    if (!s) return SL_ERR_OUT_OF_MEMORY;
-    sl_status st = create_gpu_trainer(t, s);
-    if (st == SL_OK) {
-        st = probe_parity(t, s);
-        if (st != SL_OK) api.trainer_free(s->gpu);
-    }
-    if (st != SL_OK) {
-        free(s);
-        return st;
-    }
-    t->device_state = s;
-    return SL_OK;
-}
-
-void sl_cuda_trainer_detach(sl_trainer *t) {
-    if (!t || !t->device_state) return;
-    cuda_trainer_state *s = t->device_state;
-    api.trainer_free(s->gpu);
-    free(s);
-    t->device_state = NULL;
-}
-
-sl_status sl_cuda_trainer_sync(const sl_trainer *t) {
-    if (!t || !t->device_state) return SL_OK;
-    const cuda_trainer_state *s = t->device_state;
-    int code = api.trainer_download(s->gpu, t->model->params_memory, t->adam_m, t->adam_v);
-    return code == 0 ? SL_OK : cuda_error(code, "copying the trained weights from the GPU");
-}
-
-/* New options may ask for a larger batch than the GPU's buffers hold: rebuild them around the
- * current state. */
-static sl_status ensure_capacity(sl_trainer *t) {
-    cuda_trainer_state *s = t->device_state;
-    if (t->opts.batch_size <= s->max_batch && t->opts.seq_len <= s->max_seq) return SL_OK;
-    sl_status st = sl_cuda_trainer_sync(t);
-    if (st != SL_OK) return st;
-    api.trainer_free(s->gpu);
-    s->gpu = NULL;
-    st = create_gpu_trainer(t, s);
-    if (st != SL_OK) { /* the host copies are current: fall back to the CPU rather than fail later */
-        free(s);
-        t->device_state = NULL;
-    }
-    return st;
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-sl_status sl_cuda_trainer_step(sl_trainer *t, const sl_dataset *data, sl_step_stats *out) {
-    double t_start = now_seconds();
-    const sl_train_options *o = &t->opts;
-    int B = o->batch_size, T = o->seq_len, accum = o->grad_accum_steps;
-    if (!data) return sl_fail(SL_ERR_INVALID_ARGUMENT, "training data is NULL");
-    if (data->n_tokens < (size_t)T + 1)
-        return sl_fail(SL_ERR_INVALID_ARGUMENT, "training data has %zu tokens; need at least seq_len+1 = %d",
-                       data->n_tokens, T + 1);
-    sl_status st = ensure_capacity(t);
-    if (st != SL_OK) return st;
-
-    /* The same windows, in the same order, as trainer.c draws for the CPU. */
-    size_t bt = (size_t)B * T, n = bt * (size_t)accum;
-    int32_t *inputs = sl_calloc_or_fail(2 * n, sizeof(int32_t), "training batch");
-    if (!inputs) return SL_ERR_OUT_OF_MEMORY;
-    int32_t *targets = inputs + n;
-    sl_rng rng = {t->rng_state};
-    for (size_t w = 0; w < (size_t)B * accum; w++)
-        sl_dataset_sample_window(data, o, &rng, T, inputs + w * T, targets + w * T);
-
-    float lr = sl_learning_rate_at(o, t->step);
-    slc_step_params hp = {lr, o->beta1, o->beta2, o->eps, o->weight_decay, o->grad_clip, t->step + 1};
-    float loss = 0.0f, norm = 0.0f;
-    cuda_trainer_state *s = t->device_state;
-    int code = api.trainer_step(s->gpu, inputs, targets, accum, B, T, &hp, &loss, &norm);
-    free(inputs);
+static sl_status cuda_step(sl_train_backend *self, const sl_train_batch *batch, const sl_step_params *p,
+                           sl_step_result *out) {
+    cuda_backend *b = (cuda_backend *)self;
+    slc_step_params hp = {p->learning_rate, p->beta1, p->beta2, p->eps, p->weight_decay, p->grad_clip, p->t};
+    int code = api.trainer_step(b->gpu, batch->inputs, batch->targets, batch->n_micro, batch->B, batch->T, &hp,
+                                &out->loss, &out->grad_norm);
     if (code != 0) return cuda_error(code, "training step");
-
-    t->rng_state = rng.state;
-    t->step++;
-    t->tokens_seen += (int64_t)n;
-    if (out) {
-        out->step = t->step;
-        out->tokens_seen = t->tokens_seen;
-        out->loss = loss;
-        out->grad_norm = norm;
-        out->learning_rate = lr;
-        out->seconds = now_seconds() - t_start;
-    }
+    out->applied = 1; /* the GPU applies its update in the same call */
     return SL_OK;
 }
 
-sl_status sl_cuda_trainer_loss(sl_trainer *t, const int32_t *inputs, const int32_t *targets, int B,
-                               int T, float *out_loss) {
-    sl_status st = ensure_capacity(t);
-    if (st != SL_OK) return st;
-    cuda_trainer_state *s = t->device_state;
-    int code = api.trainer_loss(s->gpu, inputs, targets, B, T, out_loss);
+static sl_status cuda_loss(sl_train_backend *self, const int32_t *inputs, const int32_t *targets, int B, int T,
+                           float *out_loss) {
+    int code = api.trainer_loss(((cuda_backend *)self)->gpu, inputs, targets, B, T, out_loss);
     return code == 0 ? SL_OK : cuda_error(code, "evaluation");
 }
 
-/* ---------------------------------------------------------------------------------------------- */
-/* Public API                                                                                      */
-
-static int is_auto(const char *device) { return !device || strcmp(device, "auto") == 0; }
-
-/* "cpu" -> 0, "cuda" -> 1, "auto" -> whichever is present. */
-static sl_status resolve_device(const char *device, int *use_cuda) {
-    if (is_auto(device)) {
-        *use_cuda = cuda_ready();
-        return SL_OK;
-    }
-    if (strcmp(device, "cpu") == 0) {
-        *use_cuda = 0;
-        return SL_OK;
-    }
-    if (strcmp(device, "cuda") == 0) {
-        *use_cuda = 1;
-        return SL_OK;
-    }
-    return sl_fail(SL_ERR_INVALID_ARGUMENT, "unknown device '%s' (expected auto, cpu or cuda)", device);
+/* The GPU holds the authoritative weights and moments: copy them into the host state. */
+static sl_status cuda_sync(sl_train_backend *self) {
+    cuda_backend *b = (cuda_backend *)self;
+    int code = api.trainer_download(b->gpu, b->host.model->params_memory, b->host.adam_m, b->host.adam_v);
+    return code == 0 ? SL_OK : cuda_error(code, "copying the trained weights from the GPU");
 }
 
-SL_API sl_status sl_trainer_set_device(sl_trainer *trainer, const char *device) {
-    if (!trainer) return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_trainer_set_device: trainer is NULL");
-    int use_cuda = 0;
-    sl_status st = resolve_device(device, &use_cuda);
-    if (st != SL_OK) return st;
-    if (use_cuda) {
-        st = sl_cuda_trainer_attach(trainer);
-        /* "auto" settles for the CPU when the GPU cannot be used after all (the reason: sl_cuda_available). */
-        return st != SL_OK && is_auto(device) ? SL_OK : st;
+static sl_status cuda_resize(sl_train_backend *self, int max_batch, int max_seq) {
+    cuda_backend *b = (cuda_backend *)self;
+    api.trainer_free(b->gpu);
+    b->gpu = NULL;
+    return create_gpu_trainer(b, max_batch, max_seq);
+}
+
+static void cuda_free(sl_train_backend *self) {
+    if (!self) return;
+    api.trainer_free(((cuda_backend *)self)->gpu);
+    free(self);
+}
+
+sl_status sl_cuda_backend_create(sl_host_state host, int max_batch, int max_seq, sl_train_backend **out) {
+    *out = NULL;
+    if (!cuda_ready())
+        return sl_fail(SL_ERR_UNSUPPORTED, "CUDA requested but no CUDA device is available (%s)", api_problem);
+    cuda_backend *b = sl_calloc_or_fail(1, sizeof *b, "CUDA training backend");
+    if (!b) return SL_ERR_OUT_OF_MEMORY;
+    b->base = (sl_train_backend){.name = "cuda", .step = cuda_step, .loss = cuda_loss, .sync = cuda_sync,
+                                 .resize = cuda_resize, .free = cuda_free};
+    b->host = host;
+    sl_status st = create_gpu_trainer(b, max_batch, max_seq);
+    if (st == SL_OK) st = probe_parity(b);
+    if (st != SL_OK) {
+        cuda_free(&b->base);
+        return st;
     }
-    st = sl_cuda_trainer_sync(trainer); /* back to the CPU with everything learnt so far */
-    if (st == SL_OK) sl_cuda_trainer_detach(trainer);
-    return st;
-}
-
-SL_API sl_status sl_trainer_create_on(sl_model *model, const sl_train_options *opts, const char *device,
-                                      sl_trainer **out) {
-    int use_cuda = 0;
-    if (out) *out = NULL;
-    sl_status st = resolve_device(device, &use_cuda);
-    if (st == SL_OK && use_cuda && !cuda_ready())
-        st = sl_fail(SL_ERR_UNSUPPORTED, "CUDA requested but no CUDA device is available (%s)", api_problem);
-    if (st == SL_OK) st = sl_trainer_create(model, opts, out);
-    if (st == SL_OK && use_cuda) {
-        st = sl_cuda_trainer_attach(*out);
-        if (st != SL_OK && is_auto(device)) st = SL_OK; /* the CPU trainer stands */
-        if (st != SL_OK) {
-            sl_trainer_free(*out);
-            *out = NULL;
-        }
-    }
-    return st;
-}
-
-SL_API const char *sl_trainer_device(const sl_trainer *trainer) {
-    return trainer && trainer->device_state ? "cuda" : "cpu";
-}
-
-SL_API sl_status sl_trainer_sync(sl_trainer *trainer) {
-    if (!trainer) return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_trainer_sync: trainer is NULL");
-    return sl_cuda_trainer_sync(trainer);
+    *out = &b->base;
+    return SL_OK;
 }

@@ -2,19 +2,19 @@
  *
  * A step: grad_accum_steps micro-batches of batch_size random windows (forward + backward each,
  * gradients summed), gradients averaged over the micro-batches, clipped to a global norm, then
- * one AdamW update at the learning rate of the warmup + cosine schedule.
+ * one AdamW update at the learning rate of the warmup + cosine schedule. This file draws the
+ * windows, sets the learning rate and keeps the statistics; the arithmetic runs on the trainer's
+ * backend (train_backend.h: the CPU, or a GPU).
  *
  * Determinism: the data order and fill-in-the-middle choices come from trainer->rng_state alone
  * (saved in checkpoints, so a resumed run continues the same stream), and every reduction in the
  * ops has a fixed order, so two runs with the same seed and thread count are bit-identical. */
-#include "train/backend_cuda.h"
 #include "train/dataset.h"
 #include "core/error.h"
 #include "matmul/matmul.h"
 #include "model/model.h"
 #include "core/profile.h"
 #include "core/rng.h"
-#include "core/threadpool.h"
 #include "train/trainer.h"
 
 #include <math.h>
@@ -101,6 +101,11 @@ sl_status sl_trainer_create(sl_model *model, const sl_train_options *opts, sl_tr
         sl_trainer_free(t);
         return SL_ERR_OUT_OF_MEMORY;
     }
+    if (sl_cpu_backend_create(sl_trainer_host_state(t), &t->cpu) != SL_OK) {
+        sl_trainer_free(t);
+        return SL_ERR_OUT_OF_MEMORY;
+    }
+    t->backend = t->cpu;
     sl_rng rng;
     sl_rng_seed(&rng, resolved.seed);
     t->rng_state = rng.state;
@@ -111,11 +116,19 @@ sl_status sl_trainer_create(sl_model *model, const sl_train_options *opts, sl_tr
 
 void sl_trainer_free(sl_trainer *trainer) {
     if (!trainer) return;
-    sl_cuda_trainer_detach(trainer);
+    sl_trainer_use_cpu(trainer);
+    if (trainer->cpu) trainer->cpu->free(trainer->cpu);
     sl_profile_report();
     free(trainer->adam_m);
     free(trainer->adam_v);
     free(trainer);
+}
+
+sl_host_state sl_trainer_host_state(sl_trainer *t) { return (sl_host_state){t->model, t->adam_m, t->adam_v}; }
+
+void sl_trainer_use_cpu(sl_trainer *t) {
+    if (t->backend && t->backend != t->cpu) t->backend->free(t->backend);
+    t->backend = t->cpu;
 }
 
 int64_t sl_trainer_step_count(const sl_trainer *t) { return t ? t->step : 0; }
@@ -176,60 +189,6 @@ static sl_status check_data(const sl_dataset *data, int T, const char *what) {
 }
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Gradient norm and scaling                                                                       */
-
-enum { NORM_BLOCK = 16384 };
-
-typedef struct {
-    float *grads;
-    size_t n;
-    float scale;
-    double *block_sums;
-} grad_ctx;
-
-static void sum_squares_blocks(void *p, int begin, int end, int thread) {
-    grad_ctx *c = p;
-    for (int blk = begin; blk < end; blk++) {
-        size_t i0 = (size_t)blk * NORM_BLOCK, i1 = i0 + NORM_BLOCK;
-        if (i1 > c->n) i1 = c->n;
-        float partial[16] = {0};
-        size_t i = i0;
-        for (; i + 16 <= i1; i += 16)
-            for (int k = 0; k < 16; k++) partial[k] += c->grads[i + k] * c->grads[i + k];
-        double s = 0.0;
-        for (; i < i1; i++) s += (double)c->grads[i] * c->grads[i];
-        for (int k = 0; k < 16; k++) s += partial[k];
-        c->block_sums[blk] = s;
-    }
-}
-
-static void scale_blocks(void *p, int begin, int end, int thread) {
-    grad_ctx *c = p;
-    size_t i0 = (size_t)begin * NORM_BLOCK, i1 = (size_t)end * NORM_BLOCK;
-    if (i1 > c->n) i1 = c->n;
-    for (size_t i = i0; i < i1; i++) c->grads[i] *= c->scale;
-}
-
-/* Global L2 norm of all gradients, summed per fixed block then over blocks in order. */
-static sl_status gradient_norm(const sl_model *model, double *out) {
-    grad_ctx c = {model->grads_memory, model->num_params, 1.0f, NULL};
-    int blocks = (int)((c.n + NORM_BLOCK - 1) / NORM_BLOCK);
-    c.block_sums = sl_calloc_or_fail((size_t)blocks, sizeof(double), "gradient norm partial sums");
-    if (!c.block_sums) return SL_ERR_OUT_OF_MEMORY;
-    sl_parallel_for(blocks, sum_squares_blocks, &c);
-    double total = 0.0;
-    for (int i = 0; i < blocks; i++) total += c.block_sums[i];
-    free(c.block_sums);
-    *out = sqrt(total);
-    return SL_OK;
-}
-
-static void scale_gradients(const sl_model *model, float scale) {
-    grad_ctx c = {model->grads_memory, model->num_params, scale, NULL};
-    sl_parallel_for((int)((c.n + NORM_BLOCK - 1) / NORM_BLOCK), scale_blocks, &c);
-}
-
-/* ---------------------------------------------------------------------------------------------- */
 /* Step                                                                                            */
 
 static double now_seconds(void) {
@@ -238,72 +197,61 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* New options may ask for a larger batch than the backend's buffers hold: rebuild them around the
+ * current state. If that fails the host copies are current, so the trainer goes on on the CPU
+ * rather than fail again at every step. */
+static sl_status fit_backend(sl_trainer *t) {
+    sl_train_backend *be = t->backend;
+    int B = t->opts.batch_size, T = t->opts.seq_len;
+    if (B <= be->max_batch && T <= be->max_seq) return SL_OK;
+    sl_status st = be->sync(be);
+    if (st != SL_OK) return st;
+    st = be->resize(be, B, T);
+    if (st != SL_OK) sl_trainer_use_cpu(t);
+    return st;
+}
+
 sl_status sl_trainer_step(sl_trainer *trainer, const sl_dataset *data, sl_step_stats *out) {
     if (!trainer) return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_trainer_step: trainer is NULL");
-    if (trainer->device_state) return sl_cuda_trainer_step(trainer, data, out);
     double t_start = now_seconds();
     const sl_train_options *o = &trainer->opts;
-    sl_model *model = trainer->model;
-    int B = o->batch_size, T = o->seq_len;
+    int B = o->batch_size, T = o->seq_len, accum = o->grad_accum_steps;
     sl_status st = check_data(data, T, "training");
+    if (st == SL_OK) st = fit_backend(trainer);
     if (st != SL_OK) return st;
 
-    size_t bt = (size_t)B * T;
-    int32_t *inputs = sl_calloc_or_fail(2 * bt, sizeof(int32_t), "training batch");
+    /* Every window of the step is drawn here, in the same order whatever the device, so a run
+     * sees the same data on the CPU and on a GPU. */
+    size_t n = (size_t)B * T * accum;
+    int32_t *inputs = sl_calloc_or_fail(2 * n, sizeof(int32_t), "training batch");
     if (!inputs) return SL_ERR_OUT_OF_MEMORY;
-    int32_t *targets = inputs + bt;
-
-    /* bf16: the weights are converted once here and serve every micro-batch of the step. */
-    st = trainer->bf16_matmuls ? sl_model_begin_bf16(model) : SL_OK;
+    int32_t *targets = inputs + n;
     sl_rng rng = {trainer->rng_state};
-    double loss_sum = 0.0;
-    for (int micro = 0; micro < o->grad_accum_steps && st == SL_OK; micro++) {
-        int64_t t0 = sl_profile_start();
-        for (int b = 0; b < B; b++)
-            sl_dataset_sample_window(data, o, &rng, T, inputs + (size_t)b * T, targets + (size_t)b * T);
-        sl_profile_stop(SL_PROF_DATA, t0);
-        float loss = 0.0f;
-        st = sl_model_forward(model, inputs, targets, B, T, &loss);
-        /* The first micro-batch writes the gradients (no zeroing pass), the others add to them. */
-        if (st == SL_OK) st = micro == 0 ? sl_model_backward_set(model) : sl_model_backward(model);
-        loss_sum += loss;
-    }
-    sl_model_end_bf16(model);
-    free(inputs);
-    if (st != SL_OK) return st; /* parameters untouched; the data stream is not advanced either */
-
-    /* The gradients are a sum over micro-batches of per-micro-batch means: average them, and fold
-     * the clipping factor into the same pass. */
-    int accum = o->grad_accum_steps;
-    double norm = 0.0;
     int64_t t0 = sl_profile_start();
-    if (accum > 1) scale_gradients(model, 1.0f / (float)accum);
-    st = gradient_norm(model, &norm);
-    if (st != SL_OK) return st;
-    trainer->rng_state = rng.state; /* these windows are used up, whatever happens next */
-    if (!isfinite(norm) || !isfinite(loss_sum)) {
-        sl_profile_stop(SL_PROF_GRAD_NORM, t0);
-        /* One bad batch must not poison the weights or the optimizer moments: refuse the update. */
-        return sl_fail(SL_ERR_INTERNAL, "step %lld: loss %g, gradient norm %g: not finite; parameters left unchanged",
-                       (long long)trainer->step + 1, loss_sum / accum, norm);
-    }
-    if (o->grad_clip > 0.0f && norm > o->grad_clip) scale_gradients(model, (float)(o->grad_clip / norm));
-    sl_profile_stop(SL_PROF_GRAD_NORM, t0);
+    for (size_t w = 0; w < (size_t)B * accum; w++)
+        sl_dataset_sample_window(data, o, &rng, T, inputs + w * T, targets + w * T);
+    sl_profile_stop(SL_PROF_DATA, t0);
 
     float lr = sl_learning_rate_at(o, trainer->step);
-    t0 = sl_profile_start();
-    sl_adamw_update(model, trainer->adam_m, trainer->adam_v, lr, o->beta1, o->beta2, o->eps,
-                    o->weight_decay, trainer->step + 1);
-    sl_profile_stop(SL_PROF_ADAMW, t0);
-    sl_profile_step();
+    sl_train_batch batch = {inputs, targets, accum, B, T};
+    sl_step_params params = {lr, o->beta1, o->beta2, o->eps, o->weight_decay, o->grad_clip, trainer->step + 1,
+                             trainer->bf16_matmuls};
+    sl_step_result result = {0};
+    st = trainer->backend->step(trainer->backend, &batch, &params, &result);
+    free(inputs);
+    if (st != SL_OK) return st; /* the data stream is not advanced either */
+    trainer->rng_state = rng.state; /* these windows are used up, whatever happens next */
+    if (!result.applied)
+        return sl_fail(SL_ERR_INTERNAL, "step %lld: loss %g, gradient norm %g: not finite; parameters left unchanged",
+                       (long long)trainer->step + 1, result.loss, result.grad_norm);
 
     trainer->step++;
-    trainer->tokens_seen += (int64_t)bt * accum;
+    trainer->tokens_seen += (int64_t)n;
     if (out) {
         out->step = trainer->step;
         out->tokens_seen = trainer->tokens_seen;
-        out->loss = (float)(loss_sum / accum);
-        out->grad_norm = (float)norm;
+        out->loss = result.loss;
+        out->grad_norm = result.grad_norm;
         out->learning_rate = lr;
         out->seconds = now_seconds() - t_start;
     }
@@ -318,6 +266,7 @@ sl_status sl_trainer_evaluate(sl_trainer *trainer, const sl_dataset *data, int m
     if (!trainer || !out_loss) return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_trainer_evaluate: NULL trainer or out_loss");
     int B = trainer->opts.batch_size, T = trainer->opts.seq_len;
     sl_status st = check_data(data, T, "evaluation");
+    if (st == SL_OK) st = fit_backend(trainer);
     if (st != SL_OK) return st;
     size_t windows = (data->n_tokens - 1) / (size_t)T;
     size_t wanted = max_batches > 0 && (size_t)max_batches * B < windows ? (size_t)max_batches * B : windows;
@@ -335,8 +284,7 @@ sl_status sl_trainer_evaluate(sl_trainer *trainer, const sl_dataset *data, int m
             memcpy(targets + (size_t)b * T, data->tokens + w * T + 1, sizeof(int32_t) * T);
         }
         float loss = 0.0f;
-        st = trainer->device_state ? sl_cuda_trainer_loss(trainer, inputs, targets, nb, T, &loss)
-                                   : sl_model_loss(trainer->model, inputs, targets, nb, T, &loss);
+        st = trainer->backend->loss(trainer->backend, inputs, targets, nb, T, &loss);
         weighted += (double)loss * nb;
     }
     free(inputs);

@@ -1,7 +1,9 @@
-/* trainer.h: optimizer state and progress, visible to the checkpoint code. */
+/* trainer.h: optimizer state and progress, visible to the checkpoint code and to the choice of
+ * device (trainer_device.c). */
 #ifndef SL_TRAINER_H
 #define SL_TRAINER_H
 #include "seedling.h"
+#include "train/train_backend.h"
 
 struct sl_trainer {
     sl_model *model;
@@ -11,15 +13,17 @@ struct sl_trainer {
     int64_t step;  /* optimizer steps done */
     int64_t tokens_seen;
     uint64_t rng_state; /* data order / FIM choices; saved so a resumed run continues the stream */
-    void *device_state; /* non-NULL while the trainer runs on CUDA (backend_cuda.c) */
     int bf16_matmuls;   /* CPU matmul precision: 1 bf16 (sl_trainer_set_precision), 0 fp32 */
+    sl_train_backend *cpu;     /* always there, so a move back to the CPU cannot fail */
+    sl_train_backend *backend; /* where steps run now: cpu, or a GPU backend this trainer owns */
 };
+
+/* The host copies of the state the backends train. */
+sl_host_state sl_trainer_host_state(sl_trainer *trainer);
+/* Make the trainer's steps run on the CPU again, freeing any other backend without syncing it
+ * (sl_trainer_sync first to keep what it learnt). */
+void sl_trainer_use_cpu(sl_trainer *trainer);
 
 /* Learning rate at a step under the warmup + cosine schedule of opts. */
 float sl_learning_rate_at(const sl_train_options *opts, int64_t step);
-
-/* One AdamW update over all params with the given gradients (decay only where
- * sl_param_tensor_decays). t is the 1-based step for bias correction. */
-void sl_adamw_update(sl_model *model, float *m, float *v, float lr, float beta1, float beta2,
-                     float eps, float weight_decay, int64_t t);
 #endif
