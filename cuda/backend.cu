@@ -239,10 +239,10 @@ extern "C" SLC_API int slc_trainer_step(slc_trainer *t, const int32_t *inputs, c
     slc_clip_scale(scale, norm, t->sum_squares, n_micro, o->grad_clip);
     float m_correction = (float)(1.0 / (1.0 - pow(o->beta1, (double)o->t)));
     float v_correction = (float)(1.0 / (1.0 - pow(o->beta2, (double)o->t)));
-    for (int i = 0; i < P_COUNT; i++) {
+    for (int i = 0; i < SL_NUM_PARAM_TENSORS; i++) {
         size_t off = (size_t)(t->p[i] - t->params);
         slc_adamw_update(t->p[i], t->g[i], t->adam_m + off, t->adam_v + off, t->layout.sizes[i], scale, o->learning_rate,
-                         o->beta1, o->beta2, o->eps, slc_param_decays(i) ? o->weight_decay : 0.0f,
+                         o->beta1, o->beta2, o->eps, sl_param_layout_decays(i) ? o->weight_decay : 0.0f,
                          m_correction, v_correction);
     }
     SLC_TRY(finish("slc_trainer_step"));

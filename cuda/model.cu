@@ -9,34 +9,15 @@
 #include "kernels.cuh"
 #include "model.cuh"
 
-
 void slc_param_layout_of(const slc_config *c, slc_param_layout *out) {
-    size_t V = (size_t)c->vocab_size, T = (size_t)c->context_length, C = (size_t)c->d_model,
-           L = (size_t)c->n_layers;
-    size_t *s = out->sizes;
-    s[P_WTE] = V * C;
-    s[P_WPE] = T * C;
-    s[P_LN1W] = s[P_LN1B] = L * C;
-    s[P_QKVW] = L * 3 * C * C;
-    s[P_QKVB] = L * 3 * C;
-    s[P_ATTPROJW] = L * C * C;
-    s[P_ATTPROJB] = L * C;
-    s[P_LN2W] = s[P_LN2B] = L * C;
-    s[P_FCW] = L * 4 * C * C;
-    s[P_FCB] = L * 4 * C;
-    s[P_FCPROJW] = L * C * 4 * C;
-    s[P_FCPROJB] = L * C;
-    s[P_LNFW] = s[P_LNFB] = C;
+    sl_param_layout_counts((size_t)c->vocab_size, (size_t)c->context_length, (size_t)c->d_model,
+                           (size_t)c->n_layers, out->sizes);
     out->num_params = 0;
-    for (int i = 0; i < P_COUNT; i++) out->num_params += s[i];
+    for (int i = 0; i < SL_NUM_PARAM_TENSORS; i++) out->num_params += out->sizes[i];
 }
 
-int slc_param_decays(int i) {
-    return i == P_WTE || i == P_WPE || i == P_QKVW || i == P_ATTPROJW || i == P_FCW || i == P_FCPROJW;
-}
-
-void slc_point_tensors(float *t[P_COUNT], float *memory, const slc_param_layout *layout) {
-    for (int i = 0; i < P_COUNT; i++) {
+void slc_point_tensors(float *t[SL_NUM_PARAM_TENSORS], float *memory, const slc_param_layout *layout) {
+    for (int i = 0; i < SL_NUM_PARAM_TENSORS; i++) {
         t[i] = memory;
         memory += layout->sizes[i];
     }
@@ -91,21 +72,21 @@ struct layer_params {
     float *ln1w, *ln1b, *qkvw, *qkvb, *attprojw, *attprojb, *ln2w, *ln2b, *fcw, *fcb, *fcprojw, *fcprojb;
 };
 
-layer_params layer_params_of(float *const p[P_COUNT], int l, int C) {
+layer_params layer_params_of(float *const p[SL_NUM_PARAM_TENSORS], int l, int C) {
     size_t lC = (size_t)l * C, CC = (size_t)C * C;
     layer_params v;
-    v.ln1w = p[P_LN1W] + lC;
-    v.ln1b = p[P_LN1B] + lC;
-    v.qkvw = p[P_QKVW] + 3 * l * CC;
-    v.qkvb = p[P_QKVB] + 3 * lC;
-    v.attprojw = p[P_ATTPROJW] + l * CC;
-    v.attprojb = p[P_ATTPROJB] + lC;
-    v.ln2w = p[P_LN2W] + lC;
-    v.ln2b = p[P_LN2B] + lC;
-    v.fcw = p[P_FCW] + 4 * l * CC;
-    v.fcb = p[P_FCB] + 4 * lC;
-    v.fcprojw = p[P_FCPROJW] + 4 * l * CC;
-    v.fcprojb = p[P_FCPROJB] + lC;
+    v.ln1w = p[SL_PARAM_LN1W] + lC;
+    v.ln1b = p[SL_PARAM_LN1B] + lC;
+    v.qkvw = p[SL_PARAM_QKVW] + 3 * l * CC;
+    v.qkvb = p[SL_PARAM_QKVB] + 3 * lC;
+    v.attprojw = p[SL_PARAM_ATTPROJW] + l * CC;
+    v.attprojb = p[SL_PARAM_ATTPROJB] + lC;
+    v.ln2w = p[SL_PARAM_LN2W] + lC;
+    v.ln2b = p[SL_PARAM_LN2B] + lC;
+    v.fcw = p[SL_PARAM_FCW] + 4 * l * CC;
+    v.fcb = p[SL_PARAM_FCB] + 4 * lC;
+    v.fcprojw = p[SL_PARAM_FCPROJW] + 4 * l * CC;
+    v.fcprojb = p[SL_PARAM_FCPROJB] + lC;
     return v;
 }
 
@@ -116,7 +97,7 @@ void slc_model_forward(slc_trainer *t, int B, int T) {
     int L = c->n_layers, C = c->d_model, V = c->vocab_size, NH = c->n_heads, N = B * T;
     int fp32 = t->opts.fp32_matmul;
     slc_activations *a = &t->a;
-    slc_embedding_forward(a->encoded, a->inputs, t->p[P_WTE], t->p[P_WPE], B, T, C, 0);
+    slc_embedding_forward(a->encoded, a->inputs, t->p[SL_PARAM_WTE], t->p[SL_PARAM_WPE], B, T, C, 0);
     layer_params p0 = layer_params_of(t->p, 0, C);
     layer_acts a0 = layer_view(t, 0);
     slc_layernorm_forward(a0.ln1, a0.ln1_mean, a0.ln1_rstd, a->encoded, p0.ln1w, p0.ln1b, N, C);
@@ -139,11 +120,11 @@ void slc_model_forward(slc_trainer *t, int B, int T) {
                                            a->branch, next.ln1w, next.ln1b, N, C);
         } else {
             slc_residual_layernorm_forward(v.residual3, a->lnf, a->lnf_mean, a->lnf_rstd, v.residual2,
-                                           a->branch, t->p[P_LNFW], t->p[P_LNFB], N, C);
+                                           a->branch, t->p[SL_PARAM_LNFW], t->p[SL_PARAM_LNFB], N, C);
         }
         residual = v.residual3;
     }
-    slc_matmul_forward(a->logits, NULL, a->lnf, t->p[P_WTE], NULL, N, C, V, fp32);
+    slc_matmul_forward(a->logits, NULL, a->lnf, t->p[SL_PARAM_WTE], NULL, N, C, V, fp32);
     slc_softmax_cross_entropy(a->logits, a->row_loss, &t->scalars[0], a->targets, N, V);
 }
 
@@ -155,10 +136,10 @@ void slc_model_backward(slc_trainer *t, int B, int T) {
     size_t NC = (size_t)N * C;
 
     /* a->logits holds d loss / d logits (the fused cross-entropy put it there). */
-    slc_matmul_backward(a->dC, t->g[P_WTE], NULL, a->logits, a->lnf, t->p[P_WTE], NULL, N, C, V, fp32);
+    slc_matmul_backward(a->dC, t->g[SL_PARAM_WTE], NULL, a->logits, a->lnf, t->p[SL_PARAM_WTE], NULL, N, C, V, fp32);
     cudaMemsetAsync(a->dresidual, 0, sizeof(float) * NC);
     layer_acts last = layer_view(t, L - 1);
-    slc_layernorm_backward(a->dresidual, t->g[P_LNFW], t->g[P_LNFB], a->dC, last.residual3, t->p[P_LNFW],
+    slc_layernorm_backward(a->dresidual, t->g[SL_PARAM_LNFW], t->g[SL_PARAM_LNFB], a->dC, last.residual3, t->p[SL_PARAM_LNFW],
                            a->lnf_mean, a->lnf_rstd, N, C);
     for (int l = L - 1; l >= 0; l--) {
         layer_params p = layer_params_of(t->p, l, C), g = layer_params_of(t->g, l, C);
@@ -177,7 +158,7 @@ void slc_model_backward(slc_trainer *t, int B, int T) {
         slc_matmul_backward(dln, g.qkvw, g.qkvb, dqkv, v.ln1, p.qkvw, NULL, N, C, 3 * C, fp32);
         slc_layernorm_backward(a->dresidual, g.ln1w, g.ln1b, dln, residual, p.ln1w, v.ln1_mean, v.ln1_rstd, N, C);
     }
-    slc_embedding_backward(t->g[P_WTE], t->g[P_WPE], a->dresidual, a->inputs, B, T, C);
+    slc_embedding_backward(t->g[SL_PARAM_WTE], t->g[SL_PARAM_WPE], a->dresidual, a->inputs, B, T, C);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -188,7 +169,7 @@ void slc_inference_forward(slc_inference *inf, int n, int pos0) {
     int L = c->n_layers, C = c->d_model, V = c->vocab_size, NH = c->n_heads, ctx = c->context_length;
     int fp32 = inf->fp32;
     size_t cache_stride = (size_t)ctx * C;
-    slc_embedding_forward(inf->x, inf->tokens, inf->p[P_WTE], inf->p[P_WPE], 1, n, C, pos0);
+    slc_embedding_forward(inf->x, inf->tokens, inf->p[SL_PARAM_WTE], inf->p[SL_PARAM_WPE], 1, n, C, pos0);
     layer_params p0 = layer_params_of(inf->p, 0, C);
     slc_layernorm_forward(inf->ln, NULL, NULL, inf->x, p0.ln1w, p0.ln1b, n, C);
     for (int l = 0; l < L; l++) {
@@ -202,10 +183,10 @@ void slc_inference_forward(slc_inference *inf, int n, int pos0) {
         slc_residual_layernorm_forward(inf->x, inf->ln, NULL, NULL, inf->x, inf->branch, p.ln2w, p.ln2b, n, C);
         slc_matmul_forward(inf->fch_gelu, inf->fch, inf->ln, p.fcw, p.fcb, n, C, 4 * C, fp32);
         slc_matmul_forward(inf->branch, NULL, inf->fch_gelu, p.fcprojw, p.fcprojb, n, 4 * C, C, fp32);
-        const float *w = l + 1 < L ? layer_params_of(inf->p, l + 1, C).ln1w : inf->p[P_LNFW];
-        const float *b = l + 1 < L ? layer_params_of(inf->p, l + 1, C).ln1b : inf->p[P_LNFB];
+        const float *w = l + 1 < L ? layer_params_of(inf->p, l + 1, C).ln1w : inf->p[SL_PARAM_LNFW];
+        const float *b = l + 1 < L ? layer_params_of(inf->p, l + 1, C).ln1b : inf->p[SL_PARAM_LNFB];
         slc_residual_layernorm_forward(inf->x, inf->ln, NULL, NULL, inf->x, inf->branch, w, b, n, C);
     }
     /* inf->ln now holds lnf(x) of every new row; only the last one's logits are wanted. */
-    slc_matmul_forward(inf->logits, NULL, inf->ln + (size_t)(n - 1) * C, inf->p[P_WTE], NULL, 1, C, V, fp32);
+    slc_matmul_forward(inf->logits, NULL, inf->ln + (size_t)(n - 1) * C, inf->p[SL_PARAM_WTE], NULL, 1, C, V, fp32);
 }

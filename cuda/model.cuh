@@ -2,27 +2,20 @@
  * the forward/backward/inference passes that model.cu composes from the kernels. */
 #ifndef SLC_MODEL_CUH
 #define SLC_MODEL_CUH
+#include "model/param_layout.h" /* the engine's table of tensors: ids, counts, decay */
 #include "seedling_cuda.h"
 
 #include <stddef.h>
 
-/* The 16 parameter tensors in native/src/model/model.h's order. */
-enum {
-    P_WTE, P_WPE, P_LN1W, P_LN1B, P_QKVW, P_QKVB, P_ATTPROJW, P_ATTPROJB,
-    P_LN2W, P_LN2B, P_FCW, P_FCB, P_FCPROJW, P_FCPROJB, P_LNFW, P_LNFB, P_COUNT
-};
-
 typedef struct {
-    size_t sizes[P_COUNT];
+    size_t sizes[SL_NUM_PARAM_TENSORS];
     size_t num_params;
 } slc_param_layout;
 
-/* Element counts as native/src/model/config.c's sl_param_sizes (the parity tests check they agree). */
+/* Element counts from param_layout.h, and their total. */
 void slc_param_layout_of(const slc_config *c, slc_param_layout *out);
-/* Matrices and embeddings decay; biases and LayerNorm parameters do not (sl_param_tensor_decays). */
-int slc_param_decays(int i);
-/* Point t[0..P_COUNT) into memory laid out as above. */
-void slc_point_tensors(float *t[P_COUNT], float *memory, const slc_param_layout *layout);
+/* Point t[0..SL_NUM_PARAM_TENSORS) into memory laid out as above. */
+void slc_point_tensors(float *t[SL_NUM_PARAM_TENSORS], float *memory, const slc_param_layout *layout);
 /* A config the kernels can run (head size, sizes that fit int indexing). */
 int slc_check_config(const slc_config *c);
 
@@ -42,7 +35,7 @@ struct slc_trainer {
     slc_param_layout layout;
     float *memory; /* params, grads, adam_m, adam_v: 4 x num_params */
     float *params, *grads, *adam_m, *adam_v;
-    float *p[P_COUNT], *g[P_COUNT];
+    float *p[SL_NUM_PARAM_TENSORS], *g[SL_NUM_PARAM_TENSORS];
     size_t max_tokens; /* max_batch * max_seq */
     float *act_memory;
     slc_activations a;
@@ -61,7 +54,7 @@ struct slc_inference {
     slc_param_layout layout;
     int fp32;
     float *memory;
-    float *p[P_COUNT];
+    float *p[SL_NUM_PARAM_TENSORS];
     float *k_cache, *v_cache; /* [L, context, C] each */
     int32_t *tokens;
     float *x, *ln, *qkv, *atty, *branch, *fch, *fch_gelu, *logits;

@@ -11,10 +11,6 @@
 
 #include <string.h>
 
-static const char *tensor_names[SL_NUM_PARAM_TENSORS] = {
-    "wte", "wpe", "ln1w", "ln1b", "qkvw", "qkvb", "attprojw", "attprojb",
-    "ln2w", "ln2b", "fcw", "fcb", "fcprojw", "fcprojb", "lnfw", "lnfb"};
-
 static void test_gradients(const char *preset, int B, int T, int fp32) {
     printf("forward + backward: %s B=%d T=%d %s\n", preset, B, T, fp32 ? "fp32" : "bf16");
     sl_config config;
@@ -46,7 +42,7 @@ static void test_gradients(const char *preset, int B, int T, int fp32) {
         size_t off = 0;
         for (int i = 0; i < SL_NUM_PARAM_TENSORS; i++) {
             char what[64];
-            snprintf(what, sizeof what, "grad %s", tensor_names[i]);
+            snprintf(what, sizeof what, "grad %s", sl_param_tensor_name(i));
             expect_close(what, grads + off, model->grads_memory + off, model->param_sizes[i], fp32 ? 1e-3 : 5e-2);
             off += model->param_sizes[i];
         }

@@ -1,4 +1,5 @@
-/* config.c: model presets and config validation. */
+/* config.c: model presets, config validation, and the parameter layout (param_layout.h) as the
+ * engine uses it. */
 #include "core/error.h"
 #include "model/model.h"
 
@@ -52,45 +53,32 @@ size_t sl_config_num_params(const sl_config *config) {
 }
 
 static const char *const tensor_names[SL_NUM_PARAM_TENSORS] = {
-    "wte", "wpe", "ln1w", "ln1b", "qkvw", "qkvb", "attprojw", "attprojb",
-    "ln2w", "ln2b", "fcw", "fcb", "fcprojw", "fcprojb", "lnfw", "lnfb"};
+#define TENSOR_NAME(id, name, count, decays, init) #name,
+    SL_PARAM_TABLE(TENSOR_NAME)
+#undef TENSOR_NAME
+};
 
 const char *sl_param_tensor_name(int i) {
     return (i >= 0 && i < SL_NUM_PARAM_TENSORS) ? tensor_names[i] : "?";
 }
 
 void sl_param_sizes(const sl_config *c, size_t s[SL_NUM_PARAM_TENSORS]) {
-    size_t V = (size_t)c->vocab_size, T = (size_t)c->context_length, C = (size_t)c->d_model,
-           L = (size_t)c->n_layers;
-    s[0] = V * C;         /* wte */
-    s[1] = T * C;         /* wpe */
-    s[2] = L * C;         /* ln1w */
-    s[3] = L * C;         /* ln1b */
-    s[4] = L * 3 * C * C; /* qkvw */
-    s[5] = L * 3 * C;     /* qkvb */
-    s[6] = L * C * C;     /* attprojw */
-    s[7] = L * C;         /* attprojb */
-    s[8] = L * C;         /* ln2w */
-    s[9] = L * C;         /* ln2b */
-    s[10] = L * 4 * C * C; /* fcw */
-    s[11] = L * 4 * C;    /* fcb */
-    s[12] = L * C * 4 * C; /* fcprojw */
-    s[13] = L * C;        /* fcprojb */
-    s[14] = C;            /* lnfw */
-    s[15] = C;            /* lnfb */
+    sl_param_layout_counts((size_t)c->vocab_size, (size_t)c->context_length, (size_t)c->d_model, (size_t)c->n_layers, s);
 }
 
 void sl_point_param_tensors(sl_param_tensors *t, float *memory, const size_t s[SL_NUM_PARAM_TENSORS]) {
+    /* The table's names are the struct's fields, so the two orders cannot drift apart. */
     float **ptrs[SL_NUM_PARAM_TENSORS] = {
-        &t->wte, &t->wpe, &t->ln1w, &t->ln1b, &t->qkvw, &t->qkvb, &t->attprojw, &t->attprojb,
-        &t->ln2w, &t->ln2b, &t->fcw, &t->fcb, &t->fcprojw, &t->fcprojb, &t->lnfw, &t->lnfb};
+#define TENSOR_FIELD(id, name, count, decays, init) &t->name,
+        SL_PARAM_TABLE(TENSOR_FIELD)
+#undef TENSOR_FIELD
+    };
     for (int i = 0; i < SL_NUM_PARAM_TENSORS; i++) {
         *ptrs[i] = memory;
         memory += s[i];
     }
 }
+_Static_assert(sizeof(sl_param_tensors) == SL_NUM_PARAM_TENSORS * sizeof(float *),
+               "sl_param_tensors has a field for every row of param_layout.h and no other");
 
-/* Matrices and embeddings decay; biases and LayerNorm parameters do not. */
-int sl_param_tensor_decays(int i) {
-    return i == 0 || i == 1 || i == 4 || i == 6 || i == 10 || i == 12;
-}
+int sl_param_tensor_decays(int i) { return sl_param_layout_decays(i); }

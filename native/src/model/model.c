@@ -92,18 +92,19 @@ sl_status sl_model_create(const sl_config *config, uint64_t seed, sl_model **out
     sl_rng_seed(&rng, seed);
     float residual_std = 0.02f / sqrtf(2.0f * (float)config->n_layers);
     float *p = m->params_memory;
+    static const enum sl_param_init init_of[SL_NUM_PARAM_TENSORS] = {
+#define TENSOR_INIT(id, name, count, decays, init) init,
+        SL_PARAM_TABLE(TENSOR_INIT)
+#undef TENSOR_INIT
+    };
     for (int i = 0; i < SL_NUM_PARAM_TENSORS; i++) {
         size_t n = m->param_sizes[i];
-        const char *name = sl_param_tensor_name(i);
-        int is_layernorm_gain = strcmp(name, "ln1w") == 0 || strcmp(name, "ln2w") == 0 ||
-                                strcmp(name, "lnfw") == 0;
-        if (sl_param_tensor_decays(i)) {
-            int is_residual = strcmp(name, "attprojw") == 0 || strcmp(name, "fcprojw") == 0;
-            float std = is_residual ? residual_std : 0.02f;
+        if (init_of[i] == SL_INIT_NORMAL || init_of[i] == SL_INIT_RESIDUAL) {
+            float std = init_of[i] == SL_INIT_RESIDUAL ? residual_std : 0.02f;
             for (size_t k = 0; k < n; k++) p[k] = std * sl_rng_normal(&rng);
-        } else if (is_layernorm_gain) {
+        } else if (init_of[i] == SL_INIT_ONES) {
             for (size_t k = 0; k < n; k++) p[k] = 1.0f;
-        } /* biases stay 0 */
+        } /* SL_INIT_ZEROS: sl_model_alloc's memory is zeroed */
         p += n;
     }
     return SL_OK;

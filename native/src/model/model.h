@@ -2,15 +2,10 @@
  * in llm.c's order, so optimizer, checkpoints and exporters treat them as one array. */
 #ifndef SL_MODEL_H
 #define SL_MODEL_H
+#include "model/param_layout.h"
 #include "seedling.h"
 
-#define SL_NUM_PARAM_TENSORS 16
-
-/* Pointers into one contiguous block, in this order. Shapes (L layers, C channels, V vocab,
- * maxT context):
- *  wte [V,C]  wpe [maxT,C]  ln1w [L,C]  ln1b [L,C]  qkvw [L,3C,C]  qkvb [L,3C]
- *  attprojw [L,C,C]  attprojb [L,C]  ln2w [L,C]  ln2b [L,C]  fcw [L,4C,C]  fcb [L,4C]
- *  fcprojw [L,C,4C]  fcprojb [L,C]  lnfw [C]  lnfb [C] */
+/* Pointers into one contiguous block, in param_layout.h's order (which has the shapes). */
 typedef struct {
     float *wte, *wpe, *ln1w, *ln1b, *qkvw, *qkvb, *attprojw, *attprojb;
     float *ln2w, *ln2b, *fcw, *fcb, *fcprojw, *fcprojb, *lnfw, *lnfb;
@@ -31,7 +26,7 @@ struct sl_model {
     sl_bf16_weights *bf16; /* while in use (sl_model_begin_bf16), the forward and backward run bf16 */
 };
 
-/* Element counts of each parameter tensor for a config. */
+/* Element counts of each parameter tensor for a config (param_layout.h's counts). */
 void sl_param_sizes(const sl_config *config, size_t sizes[SL_NUM_PARAM_TENSORS]);
 /* Point the 16 tensors into memory laid out as above. */
 void sl_point_param_tensors(sl_param_tensors *t, float *memory,

@@ -19,11 +19,26 @@
 #include "../../../cuda/seedling_cuda.h"
 
 #include <dlfcn.h>
+#include <stddef.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The library takes the engine's sl_config as its slc_config (a cast, below): the two must agree
+ * field by field. */
+#define SAME_FIELD(field)                                                                         \
+    _Static_assert(offsetof(slc_config, field) == offsetof(sl_config, field) &&                   \
+                       sizeof(((slc_config *)0)->field) == sizeof(((sl_config *)0)->field),       \
+                   "slc_config." #field " differs from sl_config." #field)
+SAME_FIELD(vocab_size);
+SAME_FIELD(context_length);
+SAME_FIELD(d_model);
+SAME_FIELD(n_layers);
+SAME_FIELD(n_heads);
+#undef SAME_FIELD
+_Static_assert(sizeof(slc_config) == sizeof(sl_config), "slc_config and sl_config differ in size");
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Loading the library                                                                             */
