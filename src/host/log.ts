@@ -3,6 +3,10 @@
  * able to see later goes here; notifications stay short and point at "Seedling: Show Log" for detail.
  */
 import * as vscode from 'vscode';
+import { describeError } from '../shared/engineErrors';
+
+// Re-exported: the extension's features describe errors through the log they write to.
+export { describeError };
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -42,10 +46,4 @@ export class Log implements vscode.Disposable {
   dispose(): void {
     this.channel.dispose();
   }
-}
-
-export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === 'object' && err !== null && 'message' in err) return String((err as { message: unknown }).message);
-  return String(err);
 }

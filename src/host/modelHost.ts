@@ -5,10 +5,10 @@
  * when the engine restarts, so the next completion reloads. Nothing here touches the disk on the
  * extension host thread except one async stat.
  */
-import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import type { Engine } from '../shared/engineApi';
 import type { LoadModelResult, ModelConfig } from '../shared/protocol';
+import { fileExists } from './fileExists';
 import { describeError, type Log } from './log';
 
 export interface LoadedModel {
@@ -107,13 +107,5 @@ export class ModelHost implements vscode.Disposable {
 
   dispose(): void {
     this.changed.dispose();
-  }
-}
-
-async function fileExists(path: string): Promise<boolean> {
-  try {
-    return (await fs.stat(path)).isFile();
-  } catch {
-    return false;
   }
 }

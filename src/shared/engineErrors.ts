@@ -31,3 +31,16 @@ export function toEngineError(err: unknown): EngineError {
 export function fromEngineError(e: EngineError): CodedError {
   return new CodedError(e.code, e.message);
 }
+
+/** The code of an error from the engine or its supervisor, if it has one. */
+export function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Any thrown value as one line a person reads (a notification, the log). */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null && 'message' in err) return String((err as { message: unknown }).message);
+  return String(err);
+}
