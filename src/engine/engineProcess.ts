@@ -21,9 +21,9 @@ import type {
   EngineRequest, EngineResponse, IndexFilesParams, IndexFilesResult, LoadModelParams, LoadModelResult,
   MethodName, MethodParams, MethodResult, PingResult, TrainParams, TrainResult, UpdateFileParams,
 } from '../shared/protocol';
-import { readDocuments } from './trainData';
+import { readDocuments } from './training/documents';
 import { SerialLane } from './serialLane';
-import { runTraining } from './trainJob';
+import { runTraining } from './training/runTraining';
 
 const DEFAULT_MAX_TOKENS = 64;
 

@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { readDocuments, splitDocuments, type Document } from '../../src/engine/trainData';
-import { evalIntervalFor, stepsForTime, warmupFor } from '../../src/engine/trainSettings';
+import { readDocuments, splitDocuments, type Document } from '../../src/engine/training/documents';
+import { evalIntervalFor, stepsForTime, warmupFor } from '../../src/engine/training/trainSettings';
 import { utf16OffsetsOfBytes } from '../../src/engine/attentionMaps';
 
 const doc = (p: string, text = `text of ${p}\n`): Document => ({ path: p, text: Buffer.from(text) });

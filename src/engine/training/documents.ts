@@ -1,5 +1,5 @@
 /**
- * trainData.ts: the training documents: read them, split train/validation by file.
+ * documents.ts: the training documents: read them, split train/validation by file.
  *
  * The split is by a hash of the path, so a file stays on the same side across runs and resumes
  * (validation loss stays comparable) and no text of a validation file leaks into training.

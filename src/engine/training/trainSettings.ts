@@ -5,7 +5,7 @@
  * CPU presets: the loop stays responsive to cancellation and the dashboard gets a steady stream of
  * points.
  */
-import type { PresetName } from '../shared/protocol';
+import type { PresetName } from '../../shared/protocol';
 
 export interface PresetTraining {
   batchSize: number;

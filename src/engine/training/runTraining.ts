@@ -1,0 +1,45 @@
+/**
+ * runTraining.ts: one training run inside the engine process, put together from its parts: the text
+ * and datasets (trainData.ts), the starting model and its device (modelSetup.ts), the optimizer loop
+ * (trainLoop.ts), and which checkpoints are kept (checkpointPolicy.ts, checkpointWriter.ts). Native
+ * objects the run makes are freed here, whatever happens.
+ */
+import type { SeedlingAddon } from '../addon';
+import { codedError } from '../../shared/engineErrors';
+import type { TrainParams, TrainResult } from '../../shared/protocol';
+import { CheckpointPolicy } from './checkpointPolicy';
+import { CheckpointWriter } from './checkpointWriter';
+import { placeTrainer, prepareModel } from './modelSetup';
+import { createDatasets, loadDocuments } from './trainData';
+import type { TrainHooks } from './trainHooks';
+import { TrainLoop } from './trainLoop';
+import { PRESET_TRAINING } from './trainSettings';
+
+interface Owned { dispose(): void; readonly disposed: boolean }
+
+export async function runTraining(addon: SeedlingAddon, params: TrainParams, hooks: TrainHooks): Promise<TrainResult> {
+  const preset = PRESET_TRAINING[params.preset];
+  if (!preset) throw codedError('invalid argument', `unknown preset "${params.preset}" (tiny, small, medium, large)`);
+  const startedAt = Date.now();
+  const owned: Owned[] = [];
+  try {
+    const text = await loadDocuments(params, hooks.log);
+    const setup = await prepareModel(addon, params, text.trainDocs, hooks.log);
+    // Order matters for dispose(): the trainer before the model it points at.
+    owned.push(setup.trainer, setup.model, setup.tokenizer);
+    const config = setup.model.config;
+    const seqLen = Math.min(preset.seqLen, config.contextLength);
+    const data = await createDatasets(addon, setup.tokenizer, text, seqLen, params.preset, hooks.log, (d) => owned.push(d));
+    hooks.log('info', `training ${params.preset} (${setup.model.numParams} parameters, from ${setup.origin}) on ` +
+      `${data.train.numTokens} tokens, validating on ${data.validation?.numTokens ?? 0}`);
+    const device = placeTrainer(addon, setup.trainer, params.device ?? 'auto', hooks.log);
+    const checkpoints = new CheckpointWriter({
+      addon, setup, path: params.checkpointPath, samplePrompts: params.samplePrompts ?? [], onSaved: (e) => hooks.checkpoint(e),
+    });
+    const policy = new CheckpointPolicy(hooks.log);
+    const outcome = await new TrainLoop({ params, setup, data, seqLen, startedAt, hooks, policy, checkpoints }).run();
+    return { ...outcome, config, parameters: setup.model.numParams, device };
+  } finally {
+    for (const o of owned) if (!o.disposed) o.dispose();
+  }
+}
