@@ -113,13 +113,12 @@ struct GenerateRequest {
         opts.cancel = cancel;
     }
     Napi::Object Result(Napi::Env env) const {
-        static const char *const kStoppedBy[] = {"budget", "end-of-text", "stop", "cancelled"};
         auto out = Napi::Object::New(env);
         out.Set("text", Napi::String::New(env, text ? text : "", len));
         out.Set("promptTokens", stats.prompt_tokens);
         out.Set("reusedTokens", stats.reused_tokens);
         out.Set("generatedTokens", stats.generated_tokens);
-        out.Set("stoppedBy", stats.stopped_by >= 0 && stats.stopped_by < 4 ? kStoppedBy[stats.stopped_by] : "unknown");
+        out.Set("stoppedBy", sl_stop_reason_name(stats.stopped_by));
         out.Set("promptMs", stats.prompt_ms);
         out.Set("decodeMs", stats.decode_ms);
         return out;

@@ -283,11 +283,24 @@ typedef struct {
 
 SL_API void sl_generate_options_default(sl_generate_options *opts);
 
+/* Why a generation ended. */
+typedef enum {
+    SL_STOP_BUDGET = 0,      /* max_tokens generated, or the context is full */
+    SL_STOP_END_OF_TEXT = 1, /* the model chose the end-of-text token */
+    SL_STOP_STOP_STRING = 2, /* a stop string appeared (the text ends before it) */
+    SL_STOP_CANCELLED = 3,   /* opts->cancel was set */
+    SL_NUM_STOP_REASONS
+} sl_stop_reason;
+
+/* The canonical name of a stop reason, as the Node binding reports it (stoppedBy): "budget",
+ * "end-of-text", "stop", "cancelled"; "unknown" for any other value. Never NULL. */
+SL_API const char *sl_stop_reason_name(int32_t reason);
+
 typedef struct {
     int32_t prompt_tokens;       /* tokens in the prompt */
     int32_t reused_tokens;       /* of those, served from the KV cache of the previous request */
     int32_t generated_tokens;
-    int32_t stopped_by;          /* 0 budget, 1 end-of-text, 2 stop string, 3 cancelled */
+    int32_t stopped_by;          /* an sl_stop_reason (a fixed-size field, not the enum type) */
     double prompt_ms, decode_ms;
 } sl_generate_stats;
 

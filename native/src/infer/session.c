@@ -277,10 +277,10 @@ sl_status sl_session_generate(sl_session *s, const sl_tokenizer *tok, const int3
 
     const char *required = opts->required_prefix ? opts->required_prefix : "";
     size_t required_len = opts->required_prefix_len, healed = 0;
-    stats.stopped_by = 0;
+    stats.stopped_by = SL_STOP_BUDGET;
     for (int32_t step = 0; st == SL_OK && step < opts->max_tokens; step++) {
         if (opts->cancel && *opts->cancel) {
-            stats.stopped_by = 3;
+            stats.stopped_by = SL_STOP_CANCELLED;
             break;
         }
         for (int32_t i = 0; i < n_unspeakable; i++) s->logits[unspeakable[i]] = -INFINITY;
@@ -288,7 +288,7 @@ sl_status sl_session_generate(sl_session *s, const sl_tokenizer *tok, const int3
         int32_t id = sl_sample(&sampler, s->logits, V);
         if (id < 0) break; /* nothing may follow (cannot happen with byte tokens present) */
         if (id == SL_TOKEN_EOT) {
-            stats.stopped_by = 1;
+            stats.stopped_by = SL_STOP_END_OF_TEXT;
             break;
         }
         stats.generated_tokens++;
@@ -303,7 +303,7 @@ sl_status sl_session_generate(sl_session *s, const sl_tokenizer *tok, const int3
         if (stop_at != SIZE_MAX) {
             text.len = stop_at;
             text.bytes[stop_at] = '\0';
-            stats.stopped_by = 2;
+            stats.stopped_by = SL_STOP_STOP_STRING;
             break;
         }
         if (step + 1 == opts->max_tokens || s->n_cached == cfg->context_length) break;
