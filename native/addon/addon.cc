@@ -2,7 +2,12 @@
 //
 // The binding is deliberately thin: each JS method maps to one engine call (or, for completion,
 // prompt building plus generation), and anything slow runs in an EngineTask off the JS thread.
-#include "handles.h"
+#include "checkpoint.h"
+#include "dataset.h"
+#include "model.h"
+#include "session.h"
+#include "tokenizer.h"
+#include "trainer.h"
 #include "js_values.h"
 
 namespace seedling {

@@ -2,7 +2,10 @@
 // worker thread: a small model is megabytes, a large one hundreds).
 #include <memory>
 
-#include "handles.h"
+#include "checkpoint.h"
+#include "model.h"
+#include "tokenizer.h"
+#include "trainer.h"
 #include "js_values.h"
 
 namespace seedling {

@@ -1,7 +1,8 @@
 // dataset.cc: the Dataset class (tokenized training documents).
 #include <memory>
 
-#include "handles.h"
+#include "dataset.h"
+#include "tokenizer.h"
 #include "js_values.h"
 
 namespace seedling {

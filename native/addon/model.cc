@@ -1,7 +1,7 @@
 // model.cc: the Model class (weights, loss, attention maps).
 #include <memory>
 
-#include "handles.h"
+#include "model.h"
 #include "js_values.h"
 
 namespace seedling {

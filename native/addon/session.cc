@@ -2,7 +2,8 @@
 #include <cstring>
 #include <memory>
 
-#include "handles.h"
+#include "session.h"
+#include "tokenizer.h"
 #include "js_values.h"
 
 namespace seedling {

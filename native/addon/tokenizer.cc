@@ -1,7 +1,7 @@
 // tokenizer.cc: the Tokenizer class (byte-level BPE).
 #include <memory>
 
-#include "handles.h"
+#include "tokenizer.h"
 #include "js_values.h"
 
 namespace seedling {

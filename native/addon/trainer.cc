@@ -2,7 +2,8 @@
 #include <memory>
 #include <string>
 
-#include "handles.h"
+#include "dataset.h"
+#include "trainer.h"
 #include "js_values.h"
 
 namespace seedling {
