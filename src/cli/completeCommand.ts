@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { UsageError, numberOption, requireString, stringOption, type CommandSpec, type Parsed } from './args';
 import { EXIT_OK, type CliContext } from './cliContext';
 import { serveJsonLines } from './jsonLines';
-import { generationShape, postprocess } from '../shared/completion/postprocess';
+import { editorRequest } from '../shared/completion/editorRequest';
+import { collectCorpus, describeCorpus } from '../shared/corpus';
 
 /** The default generation budget (tokens), as the extension's seedling.completion.maxTokens. */
 const DEFAULT_MAX_TOKENS = 64;
@@ -15,20 +16,24 @@ const DEFAULT_MAX_TOKENS = 64;
 export const completeSpec: CommandSpec = {
   name: 'complete',
   summary: 'Complete code with a trained model.',
-  usage: 'seedling complete --model FILE [--prefix TEXT --suffix TEXT | --stdin]',
+  usage: 'seedling complete --model FILE [--workspace DIR] [--prefix TEXT --suffix TEXT | --stdin]',
   details: [
     'With --prefix/--suffix, prints the completion of the text between them to stdout.',
     'With --stdin, reads one JSON object per line, {"prefix": "...", "suffix": "..."} (optional "maxTokens",',
     '"temperature", "stop"), and writes one line per request, in order: {"completion": "...", "ms": N, ...}',
     'where ms is the round trip through the engine process. A bad line is answered with {"error": "..."}.',
-    'Completions are what the editor would show: one line when text follows the cursor on its line, else',
-    'up to the end of the block, with repeats and stutters cut. --raw prints the engine\'s text instead.',
+    'Completions are what the editor would show, by the same request and the same engine path: one line when',
+    'text follows the cursor on its line, else up to the end of the block; nothing when the estimate that it is',
+    'kept is below --min-confidence. --workspace DIR indexes DIR as the editor indexes an open folder, so the',
+    'suggestion can copy from it. --raw prints the engine\'s text before the editor\'s cuts.',
   ].join('\n'),
   options: {
     model: { type: 'string', short: 'm', valueName: 'FILE', description: 'checkpoint to complete with (required)' },
     prefix: { type: 'string', valueName: 'TEXT', description: 'text before the cursor' },
     suffix: { type: 'string', valueName: 'TEXT', description: 'text after the cursor (default empty)' },
     stdin: { type: 'boolean', description: 'serve JSON-lines requests from stdin' },
+    workspace: { type: 'string', short: 'w', valueName: 'DIR', description: 'index this folder as the editor indexes an open workspace' },
+    'min-confidence': { type: 'string', valueName: 'X', description: 'show nothing below this estimate of being kept (default: the editor\'s)' },
     raw: { type: 'boolean', description: 'the engine\'s text as generated, without the editor\'s post-processing' },
     'max-tokens': { type: 'string', valueName: 'N', description: `generation budget (default ${DEFAULT_MAX_TOKENS})` },
     temperature: { type: 'string', valueName: 'T', description: 'sampling temperature (default 0: greedy)' },
@@ -50,20 +55,28 @@ export async function completeCommand(parsed: Parsed, ctx: CliContext): Promise<
   const threads = numberOption(v, 'threads', 'complete', { min: 1, max: 256, integer: true });
 
   const raw = Boolean(v.raw);
+  const minConfidence = numberOption(v, 'min-confidence', 'complete', { min: 0, max: 1 });
+  const workspace = stringOption(v, 'workspace');
+  if (workspace !== undefined && !existsSync(workspace)) throw new UsageError(`workspace ${workspace} does not exist`, 'complete');
   const engine = ctx.startEngine(threads);
-  // One completion the way the editor makes it (unless --raw): its generation limits, its post-processing.
-  const completeOne = async (r: { prefix: string; suffix: string; maxTokens?: number; temperature?: number; stop?: string[] }) => {
-    const prompt = { prefix: r.prefix, suffix: r.suffix };
-    const shape = raw ? { maxTokens: r.maxTokens ?? maxTokens } : generationShape(prompt, r.maxTokens ?? maxTokens);
-    const result = await engine.request('complete', {
-      ...prompt, ...shape, ...(r.stop ? { stop: r.stop } : {}), temperature: r.temperature ?? temperature,
-    });
-    return { ...result, completion: raw ? result.completion : postprocess(result.completion, prompt) };
-  };
+  let contextLength = 512;
+  // One completion by the editor's request (editorRequest.ts): the engine shapes, cuts and judges it.
+  const completeOne = (r: { prefix: string; suffix: string; maxTokens?: number; temperature?: number }) => engine.request('complete', {
+    ...editorRequest(r.prefix, r.suffix, {
+      contextLength, maxTokens: r.maxTokens ?? maxTokens, temperature: r.temperature ?? temperature,
+      ...(minConfidence !== undefined ? { minConfidence } : {}),
+    }),
+    ...(raw ? { raw: true } : {}),
+  });
   const stop = () => { void engine.dispose(0); };
   ctx.interrupt.addEventListener('abort', stop, { once: true });
   try {
-    await engine.request('loadModel', { path: model });
+    contextLength = (await engine.request('loadModel', { path: model })).config.contextLength;
+    if (workspace !== undefined) {
+      const corpus = await collectCorpus([path.resolve(workspace)], [], ctx.interrupt);
+      ctx.stderr.write(`workspace: ${describeCorpus(corpus.summary)}\n`);
+      await engine.request('indexFiles', { files: corpus.entries.map((e) => e.path) });
+    }
     if (v.stdin) {
       await serveJsonLines(ctx.stdin, ctx.stdout, async (r) => {
         const started = performance.now();
@@ -71,6 +84,7 @@ export async function completeCommand(parsed: Parsed, ctx: CliContext): Promise<
         return {
           completion: result.completion, ms: round2(performance.now() - started), engineMs: round2(result.ms),
           promptTokens: result.promptTokens, reusedTokens: result.reusedTokens,
+          kind: result.kind, source: result.source, confidence: result.confidence, candidate: result.candidate,
         };
       });
     } else {

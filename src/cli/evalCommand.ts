@@ -1,38 +1,46 @@
 /**
- * evalCommand.ts: `seedling eval DIR...`: how good are the completions, next to the baselines?
+ * evalCommand.ts: `seedling eval DIR...`: how good are the suggestions people see, next to the
+ * baselines?
  *
  * Files are split into training and held-out sets by a hash of their relative path (~10% held
- * out); the model is trained on the training files only (or taken from --model), then asked for the
- * rest of the line at random cursor positions in held-out files, as are the longest-match copy and
- * character 12-gram baselines, in the same run.
+ * out); the model is trained on the training files only (or taken from --model), the training files
+ * are indexed as the editor indexes a workspace, and at cursors of the three kinds (cursorTasks.ts)
+ * in held-out files the engine is asked exactly what the editor asks (editorRequest.ts). The
+ * longest-match copy and character 12-gram baselines answer the same cursors in the same run.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import { collectCorpus, describeCorpus } from '../shared/corpus';
-import { sampleTasks, splitFiles, type SourceFile } from '../eval/evalTasks';
-import { baselineSystems, formatReport, runEval, type EvalSystem } from '../eval/runEval';
-import { parseVariants } from '../eval/strategySpec';
-import type { CompletionStrategy } from '../shared/protocol';
+import { splitFiles, type SourceFile } from '../eval/evalTasks';
+import { sampleCursorTasks } from '../eval/cursorTasks';
+import { baselineAnswers } from '../eval/cursorBaselines';
+import { formatCursorReport, runCursorEval, type CursorSystem } from '../eval/runCursorEval';
+import { CURSOR_KINDS, type CursorKind } from '../shared/completion/cursorKind';
+import { DEFAULT_MIN_CONFIDENCE, editorRequest } from '../shared/completion/editorRequest';
+import type { Decoder } from '../shared/protocol';
 import { UsageError, numberOption, stringOption, type CommandSpec, type Parsed } from './args';
 import { EXIT_OK, type CliContext } from './cliContext';
 import { trainParamsFrom, trainWithProgress } from './trainCommand';
 
+const DECODERS: readonly Decoder[] = ['mixture', 'copy-switch', 'model'];
+
 export const evalSpec: CommandSpec = {
   name: 'eval',
-  summary: 'Measure completion quality on held-out files, beside two non-neural baselines.',
-  usage: 'seedling eval DIR... [--model FILE | --minutes N | --steps N] [--preset P] [--base FILE | --from-scratch] [--tasks N] [--variants LIST] [--json]',
+  summary: 'Measure the suggestions people see on held-out files, beside two non-neural baselines.',
+  usage: 'seedling eval DIR... [--model FILE | --minutes N | --steps N] [--preset P] [--base FILE | --from-scratch] [--tasks N] [--kinds LIST] [--decoders LIST] [--json]',
   details: [
     'About 10% of the files (by a hash of their relative path) are held out. Unless --model is given, a model',
-    'is trained on the other files first (fine-tuning the bundled base model unless --from-scratch). Then, at',
-    'random cursor positions in held-out files, each system completes the rest of the line, given everything',
-    'before the cursor and everything after that line. Reported per system: exact match (trailing whitespace',
-    'ignored), edit similarity (1 - Levenshtein / longer length), the share of the target right from its start,',
-    'and latency p50/p95. Baselines: longest-match copy from the training files, and a character 12-gram model.',
-    'The model completes with the engine\'s default strategy; --variants scores named strategies instead, side by',
-    'side on the same model: words joined by "+": fim|prefix, heal, retrieve, rank, match<N> (e.g.',
-    '--variants fim,prefix+heal,prefix+heal+retrieve+rank). Retrieval and copying draw on the training files.',
+    'is trained on the other files first (fine-tuning the bundled base model unless --from-scratch). The other',
+    'files are indexed as the editor indexes a workspace. Then, in held-out files, at cursors of three kinds -',
+    'end-of-line (the rest of the line and the block it opens are gone), mid-line (a span inside a line is gone),',
+    'new-line (a line and its block are gone) - the engine is asked exactly what the editor asks there.',
+    'Reported per kind and system: first-line exact match, its edit similarity, lines right in a row, the share',
+    'of characters saved accepting line by line, the share of cursors shown a suggestion, exact match among',
+    'those shown, and latency p50/p95; and for the model, exact among shown against share shown per threshold.',
+    'Baselines: longest-match copy from the training files, and a character 12-gram model. --decoders also',
+    'scores the named decoders (mixture, copy-switch, model) beside the default on the same model.',
   ].join('\n'),
   options: {
     model: { type: 'string', short: 'm', valueName: 'FILE', description: 'evaluate this checkpoint instead of training one' },
@@ -42,17 +50,19 @@ export const evalSpec: CommandSpec = {
     steps: { type: 'string', valueName: 'N', description: 'training step budget' },
     base: { type: 'string', valueName: 'FILE', description: 'fine-tune this checkpoint' },
     'from-scratch': { type: 'boolean', description: 'train a new model and tokenizer from scratch' },
-    tasks: { type: 'string', valueName: 'N', description: 'line completions to score (default 300)' },
+    tasks: { type: 'string', valueName: 'N', description: 'cursors of each kind (default 100)' },
+    kinds: { type: 'string', valueName: 'LIST', description: `cursor kinds (default ${CURSOR_KINDS.join(',')})` },
+    decoders: { type: 'string', valueName: 'LIST', description: `also score these decoders (${DECODERS.join(', ')})` },
+    'min-confidence': { type: 'string', valueName: 'X', description: `the show-or-not threshold (default ${DEFAULT_MIN_CONFIDENCE}, the editor's)` },
     seed: { type: 'string', valueName: 'N', description: 'seed of the cursor positions (default 1)' },
     threads: { type: 'string', short: 't', valueName: 'N', description: 'CPU threads' },
-    'max-tokens': { type: 'string', valueName: 'N', description: 'generation budget per completion (default 48)' },
+    'max-tokens': { type: 'string', valueName: 'N', description: 'generation budget per suggestion (default 48, the editor\'s)' },
     'context-share': { type: 'string', valueName: 'X', description: 'share of training files packed with related code (0..1)' },
     'learning-rate': { type: 'string', valueName: 'X', description: 'peak learning rate (default: the preset\'s)' },
     'fim-rate': { type: 'string', valueName: 'X', description: 'share of training windows made fill-in-the-middle (0..1)' },
-    variants: { type: 'string', valueName: 'LIST', description: 'completion strategies to compare (comma-separated)' },
     exclude: { type: 'string', multiple: true, valueName: 'GLOB', description: 'leave out matching paths (repeatable)' },
     json: { type: 'boolean', description: 'print the report as JSON on stdout' },
-    details: { type: 'string', valueName: 'FILE', description: 'write every system\'s suggestion per task to FILE (JSON lines)' },
+    details: { type: 'string', valueName: 'FILE', description: 'write every system\'s answer per cursor to FILE (JSON lines)' },
     help: { type: 'boolean', short: 'h', description: 'show this help' },
   },
   positionals: { min: 1, max: Infinity },
@@ -63,21 +73,24 @@ async function readSources(entries: { path: string; relativePath: string }[]): P
   return Promise.all(entries.map(async (e) => ({ relativePath: e.relativePath, text: await readFile(e.path, 'utf8') })));
 }
 
+function listOption<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const item of items) if (!allowed.includes(item as T)) throw new UsageError(`--${name}: unknown '${item}' (one of ${allowed.join(', ')})`, 'eval');
+  return items as T[];
+}
+
 export async function evalCommand(parsed: Parsed, ctx: CliContext): Promise<number> {
   const v = parsed.values;
   const dirs = parsed.positionals.map((d) => path.resolve(d));
   for (const d of dirs) if (!existsSync(d)) throw new UsageError(`directory ${d} does not exist`, 'eval');
-  const taskCount = numberOption(v, 'tasks', 'eval', { min: 1, max: 100_000, integer: true }) ?? 300;
+  const perKind = numberOption(v, 'tasks', 'eval', { min: 1, max: 100_000, integer: true }) ?? 100;
   const seed = numberOption(v, 'seed', 'eval', { min: 0, integer: true }) ?? 1;
   const maxTokens = numberOption(v, 'max-tokens', 'eval', { min: 1, max: 512, integer: true }) ?? 48;
+  const minConfidence = numberOption(v, 'min-confidence', 'eval', { min: 0, max: 1 }) ?? DEFAULT_MIN_CONFIDENCE;
+  const kinds = listOption<CursorKind>(stringOption(v, 'kinds'), CURSOR_KINDS, 'kinds') ?? [...CURSOR_KINDS];
+  const decoders = listOption<Decoder>(stringOption(v, 'decoders'), DECODERS, 'decoders') ?? [];
   const modelOption = stringOption(v, 'model');
-  const variantList = stringOption(v, 'variants');
-  let variants: { name: string; strategy: CompletionStrategy }[] = [{ name: 'model', strategy: {} }];
-  try {
-    if (variantList !== undefined) variants = parseVariants(variantList).map((x) => ({ name: `model:${x.name}`, strategy: x.strategy }));
-  } catch (err) {
-    throw new UsageError((err as Error).message, 'eval');
-  }
 
   const corpus = await collectCorpus(dirs, (v.exclude as string[] | undefined) ?? [], ctx.interrupt);
   ctx.stderr.write(`corpus: ${describeCorpus(corpus.summary)}\n`);
@@ -86,8 +99,8 @@ export async function evalCommand(parsed: Parsed, ctx: CliContext): Promise<numb
   if (train.length === 0 || heldOut.length === 0) {
     throw new Error(`eval needs at least 2 files (found ${corpus.entries.length}): one to train on and one to hold out`);
   }
-  const tasks = sampleTasks(heldOut, taskCount, seed);
-  ctx.stderr.write(`split: ${train.length} files train, ${heldOut.length} held out; ${tasks.length} line tasks\n`);
+  const tasks = sampleCursorTasks(heldOut, perKind, seed, kinds);
+  ctx.stderr.write(`split: ${train.length} files train, ${heldOut.length} held out; ${tasks.length} cursors\n`);
 
   const scratch = modelOption || stringOption(v, 'keep') ? undefined : await mkdtemp(path.join(os.tmpdir(), 'seedling-eval-'));
   const engine = ctx.startEngine(numberOption(v, 'threads', 'eval', { min: 1, max: 256, integer: true }));
@@ -109,25 +122,31 @@ export async function evalCommand(parsed: Parsed, ctx: CliContext): Promise<numb
       }, trainPaths);
       modelPath = result.checkpointPath;
     }
-    await engine.request('loadModel', { path: modelPath });
-    // Retrieval and copy candidates draw on what the model was trained on, never the held-out files.
+    const { contextLength } = (await engine.request('loadModel', { path: modelPath })).config;
+    // The workspace the editor would have open: the training files, never the held-out ones.
     const indexed = await engine.request('indexFiles', { files: train.map((f) => byPath.get(f.relativePath)!) });
-    ctx.stderr.write(`context index: ${indexed.files} files, ${indexed.chunks} chunks (${indexed.ms.toFixed(0)} ms)\n`);
-    const models: EvalSystem[] = variants.map(({ name, strategy }) => ({
+    ctx.stderr.write(`workspace index: ${indexed.files} files (${indexed.ms.toFixed(0)} ms)\n`);
+    const seedling = (name: string, decoder?: Decoder): CursorSystem => ({
       name,
-      complete: async (t) => (await engine.request('complete', {
-        ...strategy, prefix: t.prefix, suffix: t.suffix, path: byPath.get(t.file), maxTokens, stop: ['\n'],
-      })).completion,
-    }));
+      answer: async (t) => {
+        const r = await engine.request('complete', {
+          ...editorRequest(t.before, t.after, { contextLength, maxTokens, path: byPath.get(t.file), minConfidence }),
+          ...(decoder ? { decoder } : {}),
+        });
+        return { text: r.completion, candidate: r.candidate, confidence: r.confidence, source: r.source };
+      },
+    });
+    const systems = [seedling('seedling'), ...decoders.map((d) => seedling(`seedling:${d}`, d)), ...baselineAnswers(train)];
     const details: string[] = [];
-    const report = await runEval(tasks, [...models, ...baselineSystems(train)], { trainFiles: train.length, heldOutFiles: heldOut.length },
-      (done, total, detail) => {
-        details.push(JSON.stringify(detail));
-        if (done % 50 === 0 || done === total) ctx.stderr.write(`scored ${done}/${total}\n`);
-      });
+    const report = await runCursorEval(tasks, systems, (done, total, detail) => {
+      details.push(JSON.stringify({ kind: detail.task.kind, file: detail.task.file, line: detail.task.line, target: detail.task.target, answers: detail.answers }));
+      if (done % 50 === 0 || done === total) ctx.stderr.write(`scored ${done}/${total}\n`);
+    });
     const detailsPath = stringOption(v, 'details');
     if (detailsPath) await writeFile(path.resolve(detailsPath), `${details.join('\n')}\n`);
-    ctx.stdout.write(v.json ? `${JSON.stringify({ model: modelPath, ...report })}\n` : `${formatReport(report)}\n`);
+    const counts = { trainFiles: train.length, heldOutFiles: heldOut.length, minConfidence };
+    ctx.stdout.write(v.json ? `${JSON.stringify({ model: modelPath, ...counts, ...report })}\n`
+      : `${tasks.length} cursors in ${heldOut.length} held-out files (trained on ${train.length} files)${formatCursorReport(report)}\n`);
   } finally {
     await engine.dispose();
     if (scratch) await rm(scratch, { recursive: true, force: true });

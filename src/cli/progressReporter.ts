@@ -2,16 +2,8 @@
  * progressReporter.ts: training progress on the terminal: a redrawn bar when stderr is a TTY,
  * plain lines (at most one every few seconds, plus every evaluation) when it is a pipe or a log.
  */
+import { formatDuration } from '../shared/format';
 import type { TrainProgress } from '../shared/protocol';
-
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return '?';
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
 
 export function formatRate(tokensPerSecond: number): string {
   return tokensPerSecond >= 1000 ? `${(tokensPerSecond / 1000).toFixed(1)}k tok/s` : `${Math.round(tokensPerSecond)} tok/s`;

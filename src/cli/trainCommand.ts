@@ -7,14 +7,15 @@ import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { collectCorpus, describeCorpus } from '../shared/corpus';
 import type { EngineClient } from '../shared/engineClient';
-import type { PresetName, TrainParams, TrainResult } from '../shared/protocol';
+import { formatDuration } from '../shared/format';
+import { DEFAULT_PRESET, PRESET_NAMES, type PresetName } from '../shared/presets';
+import type { TrainParams, TrainResult } from '../shared/protocol';
 import {
   UsageError, choiceOption, numberOption, requireString, stringOption, type CommandSpec, type Parsed,
 } from './args';
 import { EXIT_INTERRUPTED, EXIT_OK, type CliContext } from './cliContext';
-import { ProgressReporter, formatDuration } from './progressReporter';
+import { ProgressReporter } from './progressReporter';
 
-const PRESETS = ['tiny', 'small', 'medium', 'large'] as const;
 const DEVICES = ['auto', 'cpu', 'cuda'] as const;
 
 export const trainSpec: CommandSpec = {
@@ -30,7 +31,7 @@ export const trainSpec: CommandSpec = {
   ].join('\n'),
   options: {
     out: { type: 'string', short: 'o', valueName: 'FILE', description: 'checkpoint to write (required)' },
-    preset: { type: 'string', short: 'p', valueName: 'P', description: 'model size: tiny, small (default), medium, large' },
+    preset: { type: 'string', short: 'p', valueName: 'P', description: `model size: ${PRESET_NAMES.map((p) => (p === DEFAULT_PRESET ? `${p} (default)` : p)).join(', ')}` },
     minutes: { type: 'string', valueName: 'N', description: 'time budget in minutes (default 10 when --steps is not given)' },
     steps: { type: 'string', valueName: 'N', description: 'step budget' },
     threads: { type: 'string', short: 't', valueName: 'N', description: 'CPU threads (default: all cores, at most 8)' },
@@ -51,7 +52,7 @@ export const trainSpec: CommandSpec = {
 /** Turn parsed arguments into the engine's TrainParams (without files). Exported for tests. */
 export function trainParamsFrom(parsed: Parsed, installRoot: string): Omit<TrainParams, 'files'> {
   const v = parsed.values;
-  const preset: PresetName = choiceOption(v, 'preset', 'train', PRESETS) ?? 'small';
+  const preset: PresetName = choiceOption(v, 'preset', 'train', PRESET_NAMES) ?? DEFAULT_PRESET;
   const base = stringOption(v, 'base');
   let baseModelPath: string | undefined;
   if (base !== undefined) {

@@ -134,7 +134,7 @@ export async function completeAtCursor(
  * around the cursor (copyBefore/copyAfter when the request sends more of it than the prompt holds)
  * and the workspace's other files.
  */
-function copiesAt(deps: CompletionDeps, params: CompleteParams, limit: number): CopyMatch[] {
+export function copiesAt(deps: CompletionDeps, params: CompleteParams, limit: number): CopyMatch[] {
   const before = params.copyBefore ?? params.prefix ?? '';
   const after = params.copyAfter ?? params.suffix ?? '';
   return deps.workspace ? deps.workspace.candidates(before, after, limit, params.path) : rankedCopies(before, after, textSource(''), limit);

@@ -15,6 +15,8 @@ import { WorkspaceContext } from '../shared/context/workspaceContext';
 import { buildAttentionResult } from './attentionMaps';
 import { CompletionModel } from './completionModel';
 import { completeAtCursor } from './cursorCompletion';
+import { RepositoryModel } from './infgram/repositoryModel';
+import { suggestAtCursor } from './suggestion';
 import { ENGINE_UNAVAILABLE, codedError, toEngineError } from '../shared/engineErrors';
 import type {
   AttentionParams, AttentionResult, CancelRequest, CompleteParams, CompleteResult, EngineEvent,
@@ -61,6 +63,8 @@ class EngineServer {
   /** The index being built by the latest indexFiles; file updates that arrive meanwhile are replayed on it. */
   private indexing: { updates: UpdateFileParams[] } | undefined;
   private shuttingDown = false;
+  /** The repository as a language model (the ∞-gram over the workspace's tokens) and its weights. */
+  private readonly repository = new RepositoryModel();
 
   constructor(private readonly addon: SeedlingAddon | undefined, private readonly addonError: string | undefined) {
     if (addon) {
@@ -159,15 +163,17 @@ class EngineServer {
     const timer = params.timeoutMs ? setTimeout(() => token.cancel(), params.timeoutMs) : undefined;
     try {
       const deps = { session, tokenizer, contextLength: model.config.contextLength, workspace: this.workspace };
-      const r = await completeAtCursor(deps, params, {
-        maxTokens: params.maxTokens ?? DEFAULT_MAX_TOKENS, temperature: params.temperature ?? 0, cancel: token,
-      });
+      const generation = { maxTokens: params.maxTokens ?? DEFAULT_MAX_TOKENS, temperature: params.temperature ?? 0, cancel: token };
+      const r = params.stop !== undefined
+        ? await completeAtCursor(deps, params, generation)
+        : await suggestAtCursor({ ...deps, ...this.repository.for(this.workspace, tokenizer) }, params, generation);
       // A timeout returns what was generated so far; an explicit cancel is an error to the caller.
       if (state.cancelled) throw codedError('cancelled', 'completion cancelled');
       return {
         completion: r.text, ms: performance.now() - started, promptTokens: r.promptTokens,
         reusedTokens: r.reusedTokens, generatedTokens: r.generatedTokens, stoppedBy: r.stoppedBy,
-        source: r.source, contextChars: r.contextChars,
+        source: r.source,
+        ...('kind' in r ? { kind: r.kind, candidate: r.candidate, confidence: r.confidence, copiedShare: r.copiedShare } : { contextChars: r.contextChars }),
       };
     } finally {
       if (timer) clearTimeout(timer);

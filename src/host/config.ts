@@ -4,8 +4,9 @@
  * Reads are cheap (VS Code keeps settings in memory), so callers read `config.current` at the moment
  * they need a value; `onDidChange` tells long-lived parts (provider, status bar) to refresh.
  */
+import { DEFAULT_MIN_CONFIDENCE } from '../shared/completion/editorRequest';
 import * as vscode from 'vscode';
-import type { PresetName } from '../shared/protocol';
+import { DEFAULT_PRESET, PRESET_NAMES, type PresetName } from '../shared/presets';
 
 export type DeviceSetting = 'auto' | 'cpu' | 'cuda';
 
@@ -34,10 +35,10 @@ export interface SeedlingConfig {
     languages: string[];
     timeoutMs: number;
     temperature: number;
+    minConfidence: number;
   };
 }
 
-const PRESETS: readonly PresetName[] = ['tiny', 'small', 'medium', 'large'];
 const DEVICES: readonly DeviceSetting[] = ['auto', 'cpu', 'cuda'];
 
 /** Reads the whole configuration, clamping values a hand-edited settings.json might get wrong. */
@@ -45,7 +46,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): SeedlingConfig {
   const c = vscode.workspace.getConfiguration('seedling', scope);
   return {
     model: {
-      preset: oneOf(c.get<string>('model.preset'), PRESETS, 'small'),
+      preset: oneOf(c.get<string>('model.preset'), PRESET_NAMES, DEFAULT_PRESET),
       baseModelPath: c.get<string>('model.baseModelPath', '').trim(),
     },
     training: {
@@ -63,6 +64,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): SeedlingConfig {
       languages: stringArray(c.get<unknown>('completion.languages'), ['*']),
       timeoutMs: num(c.get<unknown>('completion.timeoutMs'), 1000, 50, 60000),
       temperature: num(c.get<unknown>('completion.temperature'), 0, 0, 2),
+      minConfidence: num(c.get<unknown>('completion.minConfidence'), DEFAULT_MIN_CONFIDENCE, 0, 1),
     },
   };
 }

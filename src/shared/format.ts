@@ -1,6 +1,6 @@
 /**
- * format.ts: how training facts read to a person (notifications, status bar, log). Pure: no 'vscode'
- * import, so the wording is unit-tested.
+ * format.ts: how training facts read to a person (notifications, status bar, log, the CLI's progress
+ * and the dashboard). Pure: no 'vscode' import, so the wording is unit-tested.
  */
 import type { TrainProgress, TrainResult } from './protocol';
 
@@ -10,8 +10,9 @@ export function formatCount(n: number): string {
   return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)}M`;
 }
 
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
+/** 75_000 -> "1m 15s", 2h 5m -> "2h 05m"; an unknown or negative span -> "–". */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '–';
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);

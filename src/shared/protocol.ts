@@ -14,7 +14,9 @@
  * class instance with private state cannot be cloned.
  */
 
-export type PresetName = 'tiny' | 'small' | 'medium' | 'large';
+import type { PresetName } from './presets';
+
+export type { PresetName };
 
 export interface ModelConfig {
   vocabSize: number;
@@ -53,12 +55,6 @@ export interface TrainParams {
   contextShare?: number;
   /** Share of training windows turned into fill-in-the-middle examples (default DEFAULT_FIM_RATE). */
   fimRate?: number;
-}
-
-export interface CorpusSummary {
-  files: number;
-  bytes: number;
-  skipped: Record<string, number>; // reason -> count: binary, ignored, too large, minified, generated, duplicate
 }
 
 export interface TrainProgress {
@@ -125,9 +121,20 @@ export interface CompleteParams extends CompletionStrategy {
   copyAfter?: string;
   maxTokens?: number;
   temperature?: number;
+  /** Set only by measurements of the engine's own loop (seedling eval --variants, complete --raw):
+   * the editor's requests leave it out, and the engine then shapes the suggestion by cursor kind. */
   stop?: string[];
   timeoutMs?: number;
+  /** How the suggestion is written (default: by cursor kind, DEFAULT_DECODERS in the engine):
+   * 'mixture' decodes from the GPT mixed token by token with the repository's ∞-gram; 'copy-switch'
+   * takes the best copied line where there is one, else the model's text; 'model' the model alone. */
+  decoder?: Decoder;
+  /** Show nothing when the estimate that the suggestion is kept falls below this (0..1). */
+  minConfidence?: number;
+  /** The engine's text as generated, without the editor's post-processing. */
+  raw?: boolean;
 }
+export type Decoder = 'mixture' | 'copy-switch' | 'model';
 export interface CompleteResult {
   completion: string;
   ms: number;
@@ -135,8 +142,15 @@ export interface CompleteResult {
   reusedTokens: number;
   generatedTokens?: number;
   stoppedBy?: 'budget' | 'end-of-text' | 'stop' | 'cancelled'; // 'cancelled' here means timeoutMs ran out
-  source?: 'model' | 'copy';  // which candidate was chosen
+  source?: 'model' | 'copy';  // which candidate was chosen (mostly copied tokens: 'copy')
   contextChars?: number;      // characters of related code put into the prompt
+  /** Editor-shaped requests: the cursor kind, the suggestion before the confidence threshold, and the
+   * estimate that it will be kept (absent where the decoder gives none: then it is always shown). */
+  kind?: 'end-of-line' | 'mid-line' | 'new-line';
+  candidate?: string;
+  confidence?: number;
+  /** Share of the suggestion's tokens that the repository (not the model) contributed most to. */
+  copiedShare?: number;
 }
 
 /** The workspace files retrieval and copying draw on (replacing any earlier set). */

@@ -79,7 +79,7 @@ test('main: exit codes and messages for help, unknown commands and usage errors'
   let m = memoryContext();
   assert.equal(await main(['--help'], m.ctx), 0);
   assert.match(m.out(), /commands:\n {2}train/);
-  assert.match(m.out(), /\n {2}eval +Measure completion quality/);
+  assert.match(m.out(), /\n {2}eval +Measure the suggestions people see/);
   m = memoryContext();
   assert.equal(await main(['complete', '--help'], m.ctx), 0);
   assert.match(m.out(), /--stdin/);

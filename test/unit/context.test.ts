@@ -8,7 +8,6 @@ import { GramFilter, gramProbes } from '../../src/shared/context/gramFilter';
 import { packWithContext, splitPieces } from '../../src/shared/context/contextPacking';
 import { RepoIndex, queryText } from '../../src/shared/context/repoIndex';
 import { WorkspaceContext } from '../../src/shared/context/workspaceContext';
-import { parseStrategy, parseVariants } from '../../src/eval/strategySpec';
 import { logSumExp } from '../../src/engine/cursorCompletion';
 
 const lines = (n: number, make: (i: number) => string) => Array.from({ length: n }, (_, i) => make(i)).join('\n');
@@ -150,22 +149,6 @@ test('packWithContext puts related code from other files before pieces of chosen
   assert.equal(packed.documents[2], files[1].text);
   const none = packWithContext(files, () => false, 2000);
   assert.deepEqual(none.documents, files.map((f) => f.text));
-});
-
-test('strategy specs: words switch features on, unknown words are errors', () => {
-  assert.deepEqual(parseStrategy('prefix+heal+retrieve+rank'),
-    { promptMode: 'prefix', heal: true, retrieve: true, rank: 'model', copyMinMatch: 32, copyCandidates: 1, lineScore: 'sum' });
-  assert.deepEqual(parseStrategy('fim'), { promptMode: 'fim', heal: false, retrieve: false, rank: 'none', copyMinMatch: 32, copyCandidates: 1, lineScore: 'sum' });
-  assert.equal(parseStrategy('heal+match20').copyMinMatch, 20);
-  assert.equal(parseStrategy('heal+match20').rank, 'match');
-  assert.deepEqual([parseStrategy('rank4').rank, parseStrategy('rank4').copyCandidates], ['model', 4]);
-  assert.throws(() => parseStrategy('rank+match10'), /two ranking rules/);
-  assert.equal(parseStrategy('copy4+mean').lineScore, 'mean');
-  assert.deepEqual([parseStrategy('heal+copy8').rank, parseStrategy('heal+copy8').copyCandidates], ['copy', 8]);
-  assert.throws(() => parseStrategy('prefix+fim'), /more than one prompt mode/);
-  assert.throws(() => parseStrategy('prefix+beam'), /unknown word "beam"/);
-  assert.deepEqual(parseVariants('fim, prefix+heal').map((v) => v.name), ['fim', 'prefix+heal']);
-  assert.throws(() => parseVariants(' , '), /at least one/);
 });
 
 test('logSumExp is stable and can sum a subset', () => {

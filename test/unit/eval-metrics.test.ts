@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { levenshtein, percentile, scoreLine, summarize } from '../../src/eval/metrics';
 import { CopyBaseline } from '../../src/eval/copyBaseline';
 import { NgramBaseline } from '../../src/eval/ngramBaseline';
-import { sampleTasks, splitFiles } from '../../src/eval/evalTasks';
-import { runEval } from '../../src/eval/runEval';
+import { splitFiles } from '../../src/eval/evalTasks';
+import { sampleCursorTasks, type CursorTask } from '../../src/eval/cursorTasks';
+import { scoreSuggestion } from '../../src/eval/cursorMetrics';
+import { runCursorEval } from '../../src/eval/runCursorEval';
+import { withoutLineSuffixEcho } from '../../src/eval/cursorBaselines';
+import { CURSOR_KINDS, cursorKind } from '../../src/shared/completion/cursorKind';
 
 test('levenshtein counts insertions, deletions and substitutions', () => {
   assert.equal(levenshtein('', 'abc'), 3);
@@ -58,33 +62,57 @@ test('held-out split is stable and never leaves a side empty when it can help it
   assert.ok(two.train.length >= 1 && two.heldOut.length >= 1);
 });
 
-test('sampled tasks rebuild the file exactly and start after the indentation', () => {
-  const text = 'def f(x):\n    y = x + 1\n    return y * 2\n\nprint(f(3))\n';
-  const tasks = sampleTasks([{ relativePath: 'a.py', text }], 20, 7);
-  assert.ok(tasks.length >= 3);
+test('cursor tasks of each kind rebuild the file and have the shape of their kind', () => {
+  const text = 'def f(x):\n    if x:\n        y = x + 1\n        return y * 2\n    return 0\n\nprint(f(3))\n';
+  const tasks = sampleCursorTasks([{ relativePath: 'a.py', text }], 4, 7);
+  for (const kind of CURSOR_KINDS) assert.ok(tasks.some((t) => t.kind === kind), `a ${kind} task`);
   for (const t of tasks) {
-    assert.equal(t.prefix + t.target + t.suffix, text);
+    assert.equal(cursorKind({ prefix: t.before, suffix: t.after }), t.kind, `${t.kind}: ${JSON.stringify(t)}`);
     assert.ok(t.target.trim().length >= 3);
-    const lineStart = t.prefix.lastIndexOf('\n') + 1;
-    const indent = text.slice(lineStart).length - text.slice(lineStart).trimStart().length;
-    assert.ok(t.prefix.length - lineStart >= indent);
+    if (t.kind === 'mid-line') assert.equal(t.before + t.target + t.after, text);
+    else {
+      // The target's lines were cut out whole: the file is the text before, the target, then the rest.
+      assert.equal(t.before + t.target + t.after, text.slice(0, t.before.length + t.target.length) + t.after);
+      assert.ok(text.startsWith(t.before + t.target));
+      assert.ok(text.endsWith(t.after));
+    }
   }
-  assert.deepEqual(sampleTasks([{ relativePath: 'a.py', text }], 20, 7), tasks); // seeded
+  const opening = tasks.find((t) => t.kind === 'new-line' && t.target.startsWith('if x:'));
+  if (opening) assert.equal(opening.target, 'if x:\n        y = x + 1\n        return y * 2', 'a new line takes its block');
+  assert.deepEqual(sampleCursorTasks([{ relativePath: 'a.py', text }], 4, 7), tasks); // seeded
 });
 
-test('runEval scores every system on the same tasks and reports each suggestion per task', async () => {
-  const tasks = [
-    { file: 'a.py', line: 0, prefix: 'x = ', suffix: '\n', target: 'alpha' },
-    { file: 'a.py', line: 1, prefix: 'y = ', suffix: '\n', target: 'beta  ' },
+test('scoreSuggestion: first line, lines right in a row, characters saved, shown', () => {
+  const s = scoreSuggestion('if x:\n    y = 1\n    z = 3', 'if x:\n    y = 1\n    z = 2\n    w = 0');
+  assert.deepEqual([s.shown, s.firstLineExact, s.linesRight, s.charsSaved], [true, true, 2, 'if x:'.length + 1 + '    y = 1'.length]);
+  const none = scoreSuggestion('', 'abc');
+  assert.deepEqual([none.shown, none.firstLineExact, none.linesRight, none.editSimilarity], [false, false, 0, 0]);
+});
+
+test('runCursorEval reports each kind and system, and exact among shown per threshold', async () => {
+  const tasks: CursorTask[] = [
+    { kind: 'end-of-line', file: 'a.py', line: 0, before: 'x = ', after: '\n', target: 'alpha' },
+    { kind: 'end-of-line', file: 'a.py', line: 1, before: 'y = ', after: '\n', target: 'beta' },
+    { kind: 'new-line', file: 'a.py', line: 2, before: '', after: '\n', target: 'gamma' },
   ];
-  const details: { line: number; suggestions: Record<string, string> }[] = [];
-  const report = await runEval(tasks, [
-    { name: 'model', complete: async (t) => (t.line === 0 ? 'alpha\nmore' : 'gamma') },
-    { name: 'copy', complete: async (t) => (t.line === 1 ? 'beta' : 'x') },
-  ], { trainFiles: 3, heldOutFiles: 1 }, (_done, _total, detail) => details.push(detail));
-  assert.equal(report.results.model.exactMatch, 0.5);
-  assert.equal(report.results.copy.exactMatch, 0.5);
-  assert.equal(report.oracleModelOrCopy, 1, 'each task is right for one of the two');
-  // suggestions are cut at the first newline, as they are scored
-  assert.deepEqual(details.map((d) => d.suggestions), [{ model: 'alpha', copy: 'x' }, { model: 'gamma', copy: 'beta' }]);
+  const report = await runCursorEval(tasks, [
+    { name: 'model', answer: async (t) => (t.line === 0 ? { text: 'alpha', confidence: 0.9, candidate: 'alpha' } : { text: '', confidence: 0.1, candidate: 'wrong' }) },
+    { name: 'copy', answer: async (t) => ({ text: t.line === 1 ? 'beta' : 'x' }) },
+  ]);
+  const eol = report.results['end-of-line'];
+  assert.equal(eol.model.firstLineExact, 0.5);
+  assert.equal(eol.model.shownShare, 0.5);
+  assert.equal(eol.model.exactAmongShown, 1);
+  assert.equal(eol.copy.exactAmongShown, 0.5);
+  assert.equal(report.tasks['new-line'], 1);
+  const table = report.thresholds['end-of-line'].model;
+  assert.deepEqual(table.find((r) => r.threshold === 0)?.exactAmongShown, 0.5);
+  assert.deepEqual(table.find((r) => r.threshold === 0.5)?.shownShare, 0.5);
+  assert.equal(report.thresholds['end-of-line'].copy, undefined, 'no confidence, no table');
+});
+
+test('a baseline at a mid-line cursor does not re-type the text right of the cursor', () => {
+  const task: CursorTask = { kind: 'mid-line', file: 'a', line: 0, before: 'f(', after: 'b)\n', target: 'a, ' };
+  assert.equal(withoutLineSuffixEcho('a, b)', task), 'a, ');
+  assert.equal(withoutLineSuffixEcho('a, c)', task), 'a, c)');
 });

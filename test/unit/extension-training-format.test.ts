@@ -11,6 +11,8 @@ test('durations, progress', () => {
   assert.equal(formatDuration(59_400), '59s');
   assert.equal(formatDuration(190_000), '3m 10s');
   assert.equal(formatDuration(2 * 3600_000 + 5 * 60_000), '2h 05m');
+  // The one formatter serves the dashboard too, where a run may have no time yet.
+  for (const unknown of [undefined, null, NaN, -1]) assert.equal(formatDuration(unknown), '–');
   const p = { step: 120, totalSteps: 800, tokensSeen: 1e6, loss: 2.3149, learningRate: 1e-3, tokensPerSecond: 14_200, elapsedMs: 60_000, etaMs: 190_000 };
   assert.equal(formatProgress(p), 'step 120/800 · loss 2.31 · 14k tok/s · 3m 10s left');
   assert.equal(progressFraction(p), 0.15);

@@ -78,7 +78,11 @@ function harness(train: TrainHandler, corpusFiles = files) {
     },
     log: { info: (m) => logs.push(m), error: (m) => logs.push(m), write: (_level, m) => logs.push(m) },
     runState: { write: async (s) => { states.push({ ...s }); } },
-    collectCorpus: async () => ({ files: corpusFiles, summary: { files: corpusFiles.length, bytes: 100, skipped: {} } }),
+    collectCorpus: async () => ({
+      files: corpusFiles,
+      entries: corpusFiles.map((f) => ({ path: f, root: work, relativePath: path.basename(f), bytes: 50 })),
+      summary: { files: corpusFiles.length, bytes: 100, skipped: {} },
+    }),
     emit: (e) => events.push(e),
     checkpointPath,
     extensionPath: work, // holds no models/: the run trains from scratch

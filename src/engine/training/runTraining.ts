@@ -6,6 +6,7 @@
  */
 import type { SeedlingAddon } from '../addon';
 import { codedError } from '../../shared/engineErrors';
+import { PRESET_NAMES } from '../../shared/presets';
 import type { TrainParams, TrainResult } from '../../shared/protocol';
 import { CheckpointPolicy } from './checkpointPolicy';
 import { CheckpointWriter } from './checkpointWriter';
@@ -19,7 +20,7 @@ interface Owned { dispose(): void; readonly disposed: boolean }
 
 export async function runTraining(addon: SeedlingAddon, params: TrainParams, hooks: TrainHooks): Promise<TrainResult> {
   const preset = PRESET_TRAINING[params.preset];
-  if (!preset) throw codedError('invalid argument', `unknown preset "${params.preset}" (tiny, small, medium, large)`);
+  if (!preset) throw codedError('invalid argument', `unknown preset "${params.preset}" (${PRESET_NAMES.join(', ')})`);
   const startedAt = Date.now();
   const owned: Owned[] = [];
   try {

@@ -11,7 +11,7 @@ import { describeError, type Log } from '../log';
 import type { ModelHost } from '../modelHost';
 import { CompletionCache } from './cache';
 import { isCompletableScheme, isLanguageEnabled } from './enablement';
-import { generationShape, postprocess } from '../../shared/completion/postprocess';
+import { COPY_WINDOW_CHARS, editorRequest } from '../../shared/completion/editorRequest';
 import { CharsPerToken, fitPromptSticky, promptCharBudget, type Prompt } from '../../shared/completion/promptBuilder';
 import { LatestRequestGate, anySignal, runWithDeadline, sleep } from './requestGate';
 
@@ -108,7 +108,8 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
     const settings = this.config.current.completion;
     const budget = promptCharBudget(model.config.contextLength, settings.maxTokens, this.charsPerToken.value);
     const documentKey = document.uri.toString();
-    const sticky = readPrompt(document, position, budget, this.windowStarts.get(documentKey));
+    const window = readWindow(document, position);
+    const sticky = fitPromptSticky(window.before, window.beforeStart, window.after, budget, this.windowStarts.get(documentKey));
     this.windowStarts.set(documentKey, sticky.start);
     const prompt = sticky.prompt;
     const offset = document.offsetAt(position);
@@ -127,16 +128,15 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
       const outcome = await runWithDeadline(settings.timeoutMs, linked.signal, (signal) =>
         this.engine.request(
           'complete',
-          {
-            prefix: prompt.prefix,
-            suffix: prompt.suffix,
-            ...copyWindow(document, offset, prompt),
-            // Retrieval and copying leave the document's saved text out: the prompt carries its live text.
+          editorRequest(window.before, window.after, {
+            prompt,
+            // Copying leaves the document's saved text out: the request carries its live text.
             path: document.uri.scheme === 'file' ? document.uri.fsPath : undefined,
-            ...generationShape(prompt, settings.maxTokens),
+            maxTokens: settings.maxTokens,
             temperature: settings.temperature,
             timeoutMs: settings.timeoutMs,
-          },
+            minConfidence: settings.minConfidence,
+          }),
           { signal },
         ),
       );
@@ -147,7 +147,8 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
       if (this.model.current !== model) return undefined; // answered by a model that has since been replaced
       const { promptTokens } = outcome.value;
       this.charsPerToken.observe(prompt.prefix.length + prompt.suffix.length, promptTokens, promptTokens >= model.config.contextLength - settings.maxTokens - 1);
-      const text = postprocess(outcome.value.completion, prompt);
+      // The engine shaped, cut and judged the suggestion (src/engine/suggestion.ts): shown as it is.
+      const text = outcome.value.completion;
       this.cache.store(cacheRequest, text);
       const ms = performance.now() - afterDebounce;
       this.log.debug(`completion ${ms.toFixed(1)} ms (engine ${outcome.value.ms.toFixed(1)} ms, ${promptTokens} prompt tokens, ${outcome.value.reusedTokens} reused): ${JSON.stringify(text.slice(0, 80))}`);
@@ -166,27 +167,14 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
   }
 }
 
-/** Reads just the text the model can use (`budget` characters each side of the cursor), then fits it. */
-function readPrompt(document: vscode.TextDocument, position: vscode.Position, budget: number, previousStart: number | undefined) {
-  const offset = document.offsetAt(position);
-  const beforeStart = Math.max(0, offset - budget);
-  const before = document.getText(new vscode.Range(document.positionAt(beforeStart), position));
-  const after = document.getText(new vscode.Range(position, document.positionAt(offset + budget)));
-  return fitPromptSticky(before, beforeStart, after, budget, previousStart);
-}
-
 /**
- * Copy candidates may come from anywhere in the document (a repeated line far above or below the
- * cursor), not only the prompt's window: this much of it each side goes with the request.
+ * The document around the cursor: COPY_WINDOW_CHARS each side. The model reads only the part the
+ * prompt keeps; copying and the repository's ∞-gram search all of it.
  */
-const COPY_WINDOW_CHARS = 100_000;
-
-function copyWindow(document: vscode.TextDocument, offset: number, prompt: Prompt): { copyBefore?: string; copyAfter?: string } {
-  const start = Math.max(0, offset - COPY_WINDOW_CHARS);
-  const end = offset + COPY_WINDOW_CHARS;
-  const window: { copyBefore?: string; copyAfter?: string } = {};
-  if (offset - start > prompt.prefix.length) window.copyBefore = document.getText(new vscode.Range(document.positionAt(start), document.positionAt(offset)));
-  const after = document.getText(new vscode.Range(document.positionAt(offset), document.positionAt(end)));
-  if (after.length > prompt.suffix.length) window.copyAfter = after;
-  return window;
+function readWindow(document: vscode.TextDocument, position: vscode.Position): { before: string; beforeStart: number; after: string } {
+  const offset = document.offsetAt(position);
+  const beforeStart = Math.max(0, offset - COPY_WINDOW_CHARS);
+  const before = document.getText(new vscode.Range(document.positionAt(beforeStart), position));
+  const after = document.getText(new vscode.Range(position, document.positionAt(offset + COPY_WINDOW_CHARS)));
+  return { before, beforeStart, after };
 }

@@ -9,7 +9,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CheckpointPoint, ModelFacts, ProgressPoint, RunEnd, RunInfo, RunRecord } from '../../shared/dashboard/messages';
-import type { CorpusSummary } from '../../shared/protocol';
+import type { CorpusSummary } from '../../shared/corpus/types';
 
 export const HISTORY_FILE = 'runs.jsonl';
 const MAX_RUNS = 20;

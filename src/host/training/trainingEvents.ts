@@ -3,7 +3,8 @@
  * dashboard, tests). One event stream, in the order things happen within a run:
  * runStart, corpus, progress*, checkpoint*, runEnd. Pure types: no 'vscode' import.
  */
-import type { CheckpointEvent, CorpusSummary, PresetName, TrainProgress, TrainResult } from '../../shared/protocol';
+import type { Corpus, CorpusSummary } from '../../shared/corpus/types';
+import type { CheckpointEvent, PresetName, TrainProgress, TrainResult } from '../../shared/protocol';
 
 export type RunEndStatus = 'finished' | 'cancelled' | 'failed';
 
@@ -19,12 +20,6 @@ export interface TrainOutcome {
   status: RunEndStatus | 'not-started';
   result?: TrainResult;
   message?: string;
-}
-
-/** The corpus collector's answer (src/shared/corpus). */
-export interface Corpus {
-  files: string[];
-  summary: CorpusSummary;
 }
 
 export type CollectCorpus = (roots: string[], excludeGlobs: string[], signal: AbortSignal) => Promise<Corpus>;

@@ -8,6 +8,7 @@
  * line, or at a blank line once a statement is complete.
  */
 import { cloneState, matches, scan, stateAfter, type ScanState } from './brackets';
+import { cursorKind } from './cursorKind';
 import { cursorLine, type Prompt } from './promptBuilder';
 
 const TAB_WIDTH = 4;
@@ -15,7 +16,7 @@ const TAB_WIDTH = 4;
 const CONTINUATION = /[,([{=+\-*/%&|\\:.<>!?]$/;
 
 export function isSingleLineMode(prompt: Prompt): boolean {
-  return cursorLine(prompt).lineSuffix.trim() !== '';
+  return cursorKind(prompt) === 'mid-line';
 }
 
 /** Tokens a one-line suggestion may take: a line rarely needs more, and fewer keep typing fast. */

@@ -20,7 +20,15 @@ export class WorkspaceContext {
   private readonly filters = new Map<string, GramFilter>();
   private totalChars = 0;
 
+  /** Goes up with every change, so derived indexes (the engine's token suffix array) know when to rebuild. */
+  private changes = 0;
+
   get fileCount(): number { return this.texts.size; }
+
+  get version(): number { return this.changes; }
+
+  /** Every file's path and text. */
+  files(): IterableIterator<[string, string]> { return this.texts.entries(); }
 
   setFile(path: string, text: string): void {
     this.index.setFile(path, text);
@@ -41,6 +49,7 @@ export class WorkspaceContext {
   }
 
   private changed(): void {
+    this.changes++;
     this.joined = undefined;
     this.joinedWithout = undefined;
   }

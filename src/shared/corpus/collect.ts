@@ -10,9 +10,9 @@ import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { CorpusSummary } from '../protocol';
 import { hasGeneratedMarker, isGeneratedDirectory, looksBinary, looksMinified, skipByName, type SkipReason } from './fileFilters';
 import { IgnoreStack, excludeMatcher } from './ignoreRules';
+import type { Corpus, CorpusFile, CorpusSummary } from './types';
 
 export interface CollectOptions {
   /** Files above this are skipped as 'too large' (default 1 MB). */
@@ -22,15 +22,6 @@ export interface CollectOptions {
   /** Stop after this many files (default 50 000). */
   maxFiles?: number;
   signal?: AbortSignal;
-}
-
-export interface CorpusFile { path: string; root: string; relativePath: string; bytes: number }
-
-export interface Corpus {
-  /** Absolute paths, in a stable order (root by root, directory entries sorted). */
-  files: string[];
-  entries: CorpusFile[];
-  summary: CorpusSummary;
 }
 
 const READ_CONCURRENCY = 8;

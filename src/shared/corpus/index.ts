@@ -1,2 +1,3 @@
 /** The workspace corpus collector (node-only: no 'vscode' import, so the CLI uses it too). */
-export { collectCorpus, describeCorpus, formatBytes, type CollectOptions, type Corpus, type CorpusFile } from './collect';
+export { collectCorpus, describeCorpus, formatBytes, type CollectOptions } from './collect';
+export type { Corpus, CorpusFile, CorpusSummary } from './types';

@@ -3,7 +3,8 @@
  * (webview/), with its schema. Imported by both sides (no `vscode` import here), so a field added on
  * one side is added on the other.
  */
-import type { CheckpointEvent, CorpusSummary, ModelConfig, TrainProgress } from '../protocol';
+import type { CorpusSummary } from '../corpus/types';
+import type { CheckpointEvent, ModelConfig, TrainProgress } from '../protocol';
 import { PREVIEW_MAX_SIZE } from './attentionPooling';
 import { check, s, type Schema } from './schema';
 
