@@ -4,7 +4,8 @@
  */
 import type { CheckpointPoint, HostMessage, ProgressPoint, RunEnd, RunInfo, RunRecord } from '../src/shared/dashboard/messages';
 import { el, facts } from './dom';
-import { bytes, compact, dateTime, duration, fixed } from './format';
+import { formatDuration } from '../src/shared/format';
+import { bytes, compact, dateTime, fixed } from './format';
 import { LineChart } from './lineChart';
 import { Series } from './series';
 import type { Palette } from './theme';
@@ -193,8 +194,8 @@ export class DashboardView {
     this.progressFill.style.width = `${pct.toFixed(1)}%`;
     this.progressBar.setAttribute('aria-valuenow', pct.toFixed(0));
     this.progressText.textContent = !p ? '' : active
-      ? `${pct.toFixed(0)}% · ${duration(p.elapsedMs)} elapsed · ${duration(p.etaMs)} left`
-      : `${pct.toFixed(0)}% · ${duration(p.elapsedMs)}`;
+      ? `${pct.toFixed(0)}% · ${formatDuration(p.elapsedMs)} elapsed · ${formatDuration(p.etaMs)} left`
+      : `${pct.toFixed(0)}% · ${formatDuration(p.elapsedMs)}`;
   }
 
   private renderCards(run: RunView | undefined): void {
@@ -252,7 +253,7 @@ export class DashboardView {
         el('td', {}, dateTime(r.info.startedAt)), el('td', {}, r.info.model.preset),
         el('td', {}, String(r.end?.steps ?? p?.step ?? 0)), el('td', {}, compact(r.end?.tokensSeen ?? p?.tokensSeen ?? 0)),
         el('td', {}, fixed(r.end?.trainLoss ?? p?.loss)), el('td', {}, fixed(r.end?.valLoss ?? r.lastVal)),
-        el('td', {}, duration(p?.elapsedMs)), el('td', {}, status));
+        el('td', {}, formatDuration(p?.elapsedMs)), el('td', {}, status));
       if (r.info.runId === this.selectedRunId) tr.classList.add('selected');
       const select = () => { this.selectedRunId = r.info.runId; this.saveUi({ selectedRunId: r.info.runId }); this.bindCharts(); this.renderDetails(); };
       tr.addEventListener('click', select);

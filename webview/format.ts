@@ -1,4 +1,4 @@
-/** format.ts: numbers and durations as people read them in a dashboard. */
+/** format.ts: numbers as people read them in a dashboard (durations: src/shared/format.ts). */
 
 /** 1234 -> "1.23k", 4_300_000 -> "4.3M"; small numbers keep a few significant digits. */
 export function compact(n: number | null | undefined, digits = 3): string {
@@ -18,16 +18,6 @@ export function bytes(n: number): string {
   let v = n;
   while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
-
-/** 75_000 -> "1m 15s"; hours shown from one hour up. */
-export function duration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '–';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
 export function fixed(n: number | null | undefined, digits = 3): string {

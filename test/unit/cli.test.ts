@@ -138,7 +138,7 @@ test('JSON lines: request validation', () => {
 
 test('progress: bar and plain line', () => {
   const p = { step: 50, totalSteps: 200, tokensSeen: 1, loss: 2.5, valLoss: 2.75, learningRate: 3e-4, tokensPerSecond: 12_345, elapsedMs: 61_000, etaMs: 183_000 };
-  assert.equal(progressLine(p), 'step 50/200 loss 2.5000 val 2.7500 lr 3.00e-4 12.3k tok/s elapsed 1m01s eta 3m03s');
+  assert.equal(progressLine(p), 'step 50/200 loss 2.5000 val 2.7500 lr 3.00e-4 12.3k tok/s elapsed 1m 01s eta 3m 03s');
   assert.match(progressBar(p, 8), /^\[##\.\.\.\.\.\.\] {2}25% step 50\/200/);
 });
 
