@@ -33,6 +33,7 @@ export const completeSpec: CommandSpec = {
     suffix: { type: 'string', valueName: 'TEXT', description: 'text after the cursor (default empty)' },
     stdin: { type: 'boolean', description: 'serve JSON-lines requests from stdin' },
     workspace: { type: 'string', short: 'w', valueName: 'DIR', description: 'index this folder as the editor indexes an open workspace' },
+    file: { type: 'string', valueName: 'PATH', description: 'the document\'s file: its saved copy in the workspace is left out, as in the editor' },
     'min-confidence': { type: 'string', valueName: 'X', description: 'show nothing below this estimate of being kept (default: the editor\'s)' },
     raw: { type: 'boolean', description: 'the engine\'s text as generated, without the editor\'s post-processing' },
     'max-tokens': { type: 'string', valueName: 'N', description: `generation budget (default ${DEFAULT_MAX_TOKENS})` },
@@ -61,9 +62,11 @@ export async function completeCommand(parsed: Parsed, ctx: CliContext): Promise<
   const engine = ctx.startEngine(threads);
   let contextLength = 512;
   // One completion by the editor's request (editorRequest.ts): the engine shapes, cuts and judges it.
-  const completeOne = (r: { prefix: string; suffix: string; maxTokens?: number; temperature?: number }) => engine.request('complete', {
+  const file = stringOption(v, 'file');
+  const completeOne = (r: { prefix: string; suffix: string; maxTokens?: number; temperature?: number; path?: string }) => engine.request('complete', {
     ...editorRequest(r.prefix, r.suffix, {
       contextLength, maxTokens: r.maxTokens ?? maxTokens, temperature: r.temperature ?? temperature,
+      ...(r.path ?? file ? { path: path.resolve(r.path ?? file!) } : {}),
       ...(minConfidence !== undefined ? { minConfidence } : {}),
     }),
     ...(raw ? { raw: true } : {}),

@@ -100,6 +100,7 @@ export async function evalCommand(parsed: Parsed, ctx: CliContext): Promise<numb
     throw new Error(`eval needs at least 2 files (found ${corpus.entries.length}): one to train on and one to hold out`);
   }
   const tasks = sampleCursorTasks(heldOut, perKind, seed, kinds);
+  const sources = new Map(heldOut.map((f) => [f.relativePath, f.text]));
   ctx.stderr.write(`split: ${train.length} files train, ${heldOut.length} held out; ${tasks.length} cursors\n`);
 
   const scratch = modelOption || stringOption(v, 'keep') ? undefined : await mkdtemp(path.join(os.tmpdir(), 'seedling-eval-'));
@@ -139,7 +140,10 @@ export async function evalCommand(parsed: Parsed, ctx: CliContext): Promise<numb
     const systems = [seedling('seedling'), ...decoders.map((d) => seedling(`seedling:${d}`, d)), ...baselineAnswers(train)];
     const details: string[] = [];
     const report = await runCursorEval(tasks, systems, (done, total, detail) => {
-      details.push(JSON.stringify({ kind: detail.task.kind, file: detail.task.file, line: detail.task.line, target: detail.task.target, answers: detail.answers }));
+      const t = detail.task;
+      // Where the cursor was: the document is the file's first beforeChars characters, the target, then the file from afterFrom.
+      const afterFrom = (sources.get(t.file)?.length ?? 0) - t.after.length;
+      details.push(JSON.stringify({ kind: t.kind, file: t.file, path: byPath.get(t.file), line: t.line, beforeChars: t.before.length, afterFrom, target: t.target, answers: detail.answers }));
       if (done % 50 === 0 || done === total) ctx.stderr.write(`scored ${done}/${total}\n`);
     });
     const detailsPath = stringOption(v, 'details');

@@ -11,7 +11,8 @@ import { generationShape, postprocess } from '../shared/completion/postprocess';
 import type { CompleteParams, Decoder } from '../shared/protocol';
 import type { NativeCancelToken } from './addon';
 import { completeAtCursor, copiesAt, type CompletionDeps } from './cursorCompletion';
-import { mixedDecode } from './infgram/mixedDecode';
+import { lineConfidence } from './infgram/lineConfidence';
+import { mixedDecode, type RepositoryView } from './infgram/mixedDecode';
 import type { MixtureWeights } from './infgram/mixtureWeights';
 import { SEPARATOR } from './infgram/tokenSuffixArray';
 import type { Vocabulary } from './infgram/vocabulary';
@@ -58,22 +59,38 @@ export async function suggestAtCursor(
   const kind = cursorKind(prompt);
   const shape = generationShape(prompt, generation.maxTokens);
   const decoder = params.decoder ?? DEFAULT_DECODERS[kind];
-  const written = decoder === 'mixture'
-    ? await writeMixed(deps, params, prompt, shape.maxTokens, kind === 'mid-line', generation.cancel)
-    : await writeSwitched(deps, params, decoder, shape, generation);
+  // The session builds the model's prompt (prefix mode, healed) and runs it: the mixture decodes on
+  // from there, and every decoder's line is judged from there.
+  const built = await deps.session.complete(deps.tokenizer, prompt.prefix, prompt.suffix, {
+    maxTokens: 0, maxPromptTokens: deps.contextLength - shape.maxTokens, promptMode: 'prefix', heal: true, returnPrompt: true,
+    cancel: generation.cancel,
+  });
+  const repository = repositoryView(deps, params, prompt, built.healed);
+  let written: Written;
+  if (decoder === 'mixture') {
+    const r = await mixedDecode({
+      session: deps.session, vocabulary: deps.vocabulary, prompt: built.prompt!, healed: built.healed, repository,
+      weights: deps.weights, maxTokens: shape.maxTokens, singleLine: kind === 'mid-line', cancel: generation.cancel,
+    });
+    const copied = r.copied.filter(Boolean).length;
+    written = {
+      // The healed text was the end of the prefix: the suggestion is what follows it.
+      text: r.text.startsWith(built.healed) ? r.text.slice(built.healed.length) : r.text,
+      source: copied * 2 > r.tokens.length ? 'copy' : 'model', copiedShare: r.tokens.length ? copied / r.tokens.length : 0,
+      promptTokens: built.promptTokens, reusedTokens: built.reusedTokens, generatedTokens: r.tokens.length, stoppedBy: r.stoppedBy,
+    };
+  } else written = await writeSwitched(deps, params, decoder, shape, generation);
   const text = params.raw ? written.text : postprocess(written.text, prompt);
-  const confidence = written.lineLogProb && text !== ''
-    ? Math.exp(written.lineLogProb(firstLineLength(text)))
-    : undefined;
-  const shown = confidence === undefined || confidence >= (params.minConfidence ?? 0) ? text : '';
+  const line = firstLine(text);
+  const confidence = line.trim() === '' || generation.cancel.cancelled ? undefined : await lineConfidence({
+    session: deps.session, tokenizer: deps.tokenizer, prompt: built.prompt!, healed: built.healed, line,
+    endsLine: kind !== 'mid-line', repository, weights: deps.weights,
+  });
+  const shown = confidence === undefined ? text.trim() === '' ? '' : text : confidence >= (params.minConfidence ?? 0) ? text : '';
   return { ...written, kind, text: shown, candidate: text, confidence };
 }
 
-interface Written extends Omit<Suggestion, 'kind' | 'text' | 'candidate' | 'confidence'> {
-  text: string;
-  /** log P(the first `chars` characters of the suggestion, then the end of the line) under the decoder. */
-  lineLogProb?: (chars: number) => number;
-}
+type Written = Omit<Suggestion, 'kind' | 'text' | 'candidate' | 'confidence'> & { text: string };
 
 /** Today's line-level switch ('copy-switch') or the model alone ('model'), by the engine's own loop. */
 async function writeSwitched(
@@ -86,67 +103,31 @@ async function writeSwitched(
   if (decoder === 'copy-switch') {
     const copies = copiesAt(deps, params, 1);
     if (copies.length > 0 && copies[0].continuation.trim() !== '') {
-      return { text: copies[0].continuation, source: 'copy', promptTokens: 0, reusedTokens: 0, generatedTokens: 0, stoppedBy: 'stop' };
+      return { text: copies[0].continuation, source: 'copy', copiedShare: 1, promptTokens: 0, reusedTokens: 0, generatedTokens: 0, stoppedBy: 'stop' };
     }
   }
   const r = await completeAtCursor(deps, { ...params, stop: shape.stop, rank: 'none' }, { ...generation, maxTokens: shape.maxTokens });
-  return { text: r.text, source: r.source, promptTokens: r.promptTokens, reusedTokens: r.reusedTokens, generatedTokens: r.generatedTokens, stoppedBy: r.stoppedBy };
+  return { text: r.text, source: r.source, copiedShare: 0, promptTokens: r.promptTokens, reusedTokens: r.reusedTokens, generatedTokens: r.generatedTokens, stoppedBy: r.stoppedBy };
 }
 
-async function writeMixed(
-  deps: SuggestionDeps,
-  params: CompleteParams,
-  prompt: Prompt,
-  maxTokens: number,
-  singleLine: boolean,
-  cancel: NativeCancelToken,
-): Promise<Written> {
-  // The session builds the model's prompt (prefix mode, healed) and runs it; the loop goes on from there.
-  const built = await deps.session.complete(deps.tokenizer, prompt.prefix, prompt.suffix, {
-    maxTokens: 0, maxPromptTokens: deps.contextLength - maxTokens, promptMode: 'prefix', heal: true, returnPrompt: true, cancel,
-  });
+/** The document around the cursor in tokens (the text healing took off left out) and the workspace. */
+function repositoryView(deps: SuggestionDeps, params: CompleteParams, prompt: Prompt, healed: string): RepositoryView {
   const before = params.copyBefore ?? prompt.prefix;
   const after = params.copyAfter ?? prompt.suffix;
-  const beforeTokens = deps.tokenizer.encode(takeTail(before.slice(0, before.length - built.healed.length), DOCUMENT_BEFORE_CHARS));
+  const beforeTokens = deps.tokenizer.encode(takeTail(before.slice(0, before.length - healed.length), DOCUMENT_BEFORE_CHARS));
   const afterTokens = deps.tokenizer.encode(takeHead(after, DOCUMENT_AFTER_CHARS));
   const document = new Int32Array(beforeTokens.length + 1 + afterTokens.length);
   document.set(beforeTokens);
   document[beforeTokens.length] = SEPARATOR;
   document.set(afterTokens, beforeTokens.length + 1);
-  const repository = deps.repository;
-  const r = await mixedDecode({
-    session: deps.session, vocabulary: deps.vocabulary, prompt: built.prompt!, healed: built.healed,
-    document, documentBefore: beforeTokens.length, weights: deps.weights, maxTokens, singleLine, cancel,
-    ...(repository ? { workspace: { array: repository.array, skip: params.path ? repository.ranges.get(params.path) : undefined } } : {}),
-  });
-  // The healed text was the end of the prefix: the suggestion is what follows it.
-  const text = r.text.startsWith(built.healed) ? r.text.slice(built.healed.length) : r.text;
-  const copied = r.copied.filter(Boolean).length;
-  const healedBytes = Buffer.byteLength(built.healed, 'utf8');
-  const lineLogProb = (chars: number): number => {
-    // Tokens up to and including the one that completes the line (its newline, or the last one).
-    const wanted = healedBytes + Buffer.byteLength(text.slice(0, chars), 'utf8');
-    let bytes = 0;
-    let sum = 0;
-    for (let i = 0; i < r.logProbs.length; i++) {
-      sum += r.logProbs[i];
-      if (i >= r.tokens.length) break; // end-of-text
-      const piece = deps.vocabulary.bytes(r.tokens[i]);
-      bytes += piece.length;
-      if (bytes > wanted || (bytes >= wanted && piece.includes(0x0a))) break;
-    }
-    return sum;
-  };
+  const r = deps.repository;
   return {
-    text,
-    source: copied * 2 > r.tokens.length ? 'copy' : 'model',
-    copiedShare: r.tokens.length ? copied / r.tokens.length : 0,
-    promptTokens: built.promptTokens, reusedTokens: built.reusedTokens, generatedTokens: r.tokens.length,
-    stoppedBy: r.stoppedBy, lineLogProb,
+    document, documentBefore: beforeTokens.length,
+    ...(r ? { workspace: { array: r.array, skip: params.path ? r.ranges.get(params.path) : undefined } } : {}),
   };
 }
 
-function firstLineLength(text: string): number {
+function firstLine(text: string): string {
   const nl = text.indexOf('\n');
-  return nl < 0 ? text.length : nl;
+  return nl < 0 ? text : text.slice(0, nl);
 }

@@ -84,6 +84,9 @@ try {
       'seedling.device': 'cpu',
       'seedling.completion.debounceMs': 0,
       'seedling.completion.timeoutMs': 5000,
+      // A tiny model trained for seconds is never confident: show every suggestion here (the
+      // threshold's effect is measured by seedling eval, docs/quality.md).
+      'seedling.completion.minConfidence': 0,
     },
     log: env.SEEDLING_SUITE_VERBOSE ? (s) => process.stdout.write(s) : undefined,
   });

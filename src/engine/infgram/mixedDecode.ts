@@ -15,6 +15,16 @@ import type { MixtureWeights } from './mixtureWeights';
 import type { NextTokens, TokenSuffixArray } from './tokenSuffixArray';
 import type { Vocabulary } from './vocabulary';
 
+/** Where the ∞-gram looks: the open document around the cursor and the workspace's suffix array. */
+export interface RepositoryView {
+  /** The document's tokens: before the cursor (healed off), SEPARATOR, after it. */
+  document: Int32Array;
+  /** How many of `document`'s tokens lie before the cursor. */
+  documentBefore: number;
+  /** The workspace, less `skip` (the open document's saved copy). */
+  workspace?: { array: TokenSuffixArray; skip?: readonly [number, number] };
+}
+
 export interface MixedDecodeInput {
   session: NativeSession;
   vocabulary: Vocabulary;
@@ -22,11 +32,7 @@ export interface MixedDecodeInput {
   prompt: Int32Array;
   /** Text the answer must start with: what token healing took off the prompt. */
   healed: string;
-  /** The document's tokens for the ∞-gram: before the cursor (healed off), SEPARATOR, after it. */
-  document: Int32Array;
-  /** How many of `document`'s tokens lie before the cursor. */
-  documentBefore: number;
-  workspace?: { array: TokenSuffixArray; skip?: readonly [number, number] };
+  repository: RepositoryView;
   weights: MixtureWeights;
   maxTokens: number;
   /** Stop at the first newline (a one-line suggestion). */
@@ -55,7 +61,7 @@ const LAST_SPECIAL = 260;
 export async function mixedDecode(input: MixedDecodeInput): Promise<MixedDecodeResult> {
   const { session, vocabulary, weights } = input;
   const required = Buffer.from(input.healed, 'utf8');
-  const history = Array.from(input.document.subarray(0, input.documentBefore));
+  const history = Array.from(input.repository.document.subarray(0, input.repository.documentBefore));
   const generated: number[] = [];
   const out: MixedDecodeResult = { text: '', tokens: generated, logProbs: [], copied: [], matchLengths: [], stoppedBy: 'budget' };
   const bytes: Buffer[] = [];
@@ -71,7 +77,7 @@ export async function mixedDecode(input: MixedDecodeInput): Promise<MixedDecodeR
     }
     const logits = await session.logits(prompt.subarray(0, input.prompt.length + step));
     softmaxInto(logits, probs);
-    const repo = repositoryNext(input, history);
+    const repo = repositoryNext(input.repository, history);
     const lambda = repo.total > 0 ? weights.at(repo.matchLength, repo.total) : 0;
     const healing = produced < required.length ? required.subarray(produced) : undefined;
     let best = -1;
@@ -112,10 +118,11 @@ export async function mixedDecode(input: MixedDecodeInput): Promise<MixedDecodeR
   return out;
 }
 
-function repositoryNext(input: MixedDecodeInput, history: number[]): NextTokens {
-  const inDocument = documentNext(input.document, history);
-  if (!input.workspace) return inDocument;
-  return longerMatch(inDocument, input.workspace.array.next(history, history.length, -1, input.workspace.skip));
+/** The ∞-gram's answer for a context: the longer of the document's and the workspace's matches. */
+export function repositoryNext(view: RepositoryView, history: ArrayLike<number>): NextTokens {
+  const inDocument = documentNext(view.document, history);
+  if (!view.workspace) return inDocument;
+  return longerMatch(inDocument, view.workspace.array.next(history, history.length, -1, view.workspace.skip));
 }
 
 function softmaxInto(logits: Float32Array, out: Float64Array): void {

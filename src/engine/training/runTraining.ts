@@ -1,7 +1,8 @@
 /**
  * runTraining.ts: one training run inside the engine process, put together from its parts: the text
  * and datasets (trainData.ts), the starting model and its device (modelSetup.ts), the optimizer loop
- * (trainLoop.ts), and which checkpoints are kept (checkpointPolicy.ts, checkpointWriter.ts). Native
+ * (trainLoop.ts), which checkpoints are kept (checkpointPolicy.ts, checkpointWriter.ts), and the
+ * repository mixture's weights fitted for the kept checkpoint (mixtureStep.ts). Native
  * objects the run makes are freed here, whatever happens.
  */
 import type { SeedlingAddon } from '../addon';
@@ -10,6 +11,7 @@ import { PRESET_NAMES } from '../../shared/presets';
 import type { TrainParams, TrainResult } from '../../shared/protocol';
 import { CheckpointPolicy } from './checkpointPolicy';
 import { CheckpointWriter } from './checkpointWriter';
+import { fitMixtureForCheckpoint } from './mixtureStep';
 import { placeTrainer, prepareModel } from './modelSetup';
 import { createDatasets, loadDocuments } from './trainData';
 import type { TrainHooks } from './trainHooks';
@@ -39,6 +41,7 @@ export async function runTraining(addon: SeedlingAddon, params: TrainParams, hoo
     });
     const policy = new CheckpointPolicy(hooks.log);
     const outcome = await new TrainLoop({ params, setup, data, seqLen, startedAt, hooks, policy, checkpoints }).run();
+    if (outcome.stoppedBy !== 'cancelled') await fitMixtureForCheckpoint(addon, outcome.checkpointPath, text, hooks);
     return { ...outcome, config, parameters: setup.model.numParams, device };
   } finally {
     for (const o of owned) if (!o.disposed) o.dispose();

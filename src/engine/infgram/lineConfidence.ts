@@ -1,0 +1,37 @@
+/**
+ * lineConfidence.ts: the estimate that a suggested line is kept: its probability under the mixture of
+ * the GPT and the repository's ∞-gram, token by token, the line's end included (at a mid-line cursor
+ * the span stops where the kept text begins, so no end is scored). Whichever decoder wrote the line,
+ * the same measure judges it, so one threshold means the same thing for copied and written lines.
+ */
+import type { NativeSession, NativeTokenizer } from '../addon';
+import { repositoryNext, type RepositoryView } from './mixedDecode';
+import type { MixtureWeights } from './mixtureWeights';
+
+export interface LineConfidenceInput {
+  session: NativeSession;
+  tokenizer: NativeTokenizer;
+  /** The model's prompt, healed (what mixedDecode started from). */
+  prompt: Int32Array;
+  healed: string;
+  line: string;
+  endsLine: boolean;
+  repository: RepositoryView;
+  weights: MixtureWeights;
+}
+
+export async function lineConfidence(input: LineConfidenceInput): Promise<number> {
+  const candidate = input.tokenizer.encode(input.healed + input.line + (input.endsLine ? '\n' : ''));
+  if (candidate.length === 0) return 0;
+  const { logprobs } = await input.session.score(input.prompt, candidate);
+  const history = Array.from(input.repository.document.subarray(0, input.repository.documentBefore));
+  let logP = 0;
+  for (let i = 0; i < candidate.length; i++) {
+    const repo = repositoryNext(input.repository, history);
+    const lambda = repo.total > 0 ? input.weights.at(repo.matchLength, repo.total) : 0;
+    const p = (1 - lambda) * Math.exp(logprobs[i]) + lambda * (repo.probabilities.get(candidate[i]) ?? 0);
+    logP += Math.log(Math.max(p, 1e-30));
+    history.push(candidate[i]);
+  }
+  return Math.exp(logP);
+}
