@@ -134,7 +134,7 @@ export async function evalCommand(parsed: Parsed, ctx: CliContext): Promise<numb
           ...editorRequest(t.before, t.after, { contextLength, maxTokens, path: byPath.get(t.file), minConfidence }),
           ...(decoder ? { decoder } : {}),
         });
-        return { text: r.completion, candidate: r.candidate, confidence: r.confidence, source: r.source };
+        return { text: r.completion, candidate: r.candidate, confidence: r.confidence, lineScore: r.lineScore, source: r.source };
       },
     });
     const systems = [seedling('seedling'), ...decoders.map((d) => seedling(`seedling:${d}`, d)), ...baselineAnswers(train)];

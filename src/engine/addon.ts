@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ModelConfig } from '../shared/protocol';
+import type { ModelConfig, StopReason } from '../shared/protocol';
 
 /** A JS Error from the engine: `code` is the engine's status name ("invalid argument", "cancelled", "busy", ...). */
 export interface NativeError extends Error { code: string }
@@ -91,7 +91,7 @@ export interface CompleteResult extends GenerateResult {
 export interface GenerateResult {
   text: string;
   promptTokens: number; reusedTokens: number; generatedTokens: number;
-  stoppedBy: 'budget' | 'end-of-text' | 'stop' | 'cancelled';
+  stoppedBy: StopReason;
   promptMs: number; decodeMs: number;
 }
 

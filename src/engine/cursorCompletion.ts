@@ -8,7 +8,7 @@
 import { rankedCopies, textSource, type CopyMatch } from '../shared/context/copyIndex';
 import type { WorkspaceContext } from '../shared/context/workspaceContext';
 import type { NativeCancelToken, NativeSession, NativeTokenizer } from './addon';
-import type { CompleteParams, CompletionStrategy } from '../shared/protocol';
+import type { CompleteParams, CompletionStrategy, StopReason } from '../shared/protocol';
 
 /** The strategy when a request does not say: chosen by `seedling eval` (docs/quality.md). */
 export const DEFAULT_STRATEGY: Required<CompletionStrategy> = {
@@ -32,7 +32,7 @@ export interface CursorCompletion {
   promptTokens: number;
   reusedTokens: number;
   generatedTokens: number;
-  stoppedBy: 'budget' | 'end-of-text' | 'stop' | 'cancelled';
+  stoppedBy: StopReason;
   contextChars: number;
 }
 

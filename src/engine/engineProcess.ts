@@ -173,7 +173,7 @@ class EngineServer {
         completion: r.text, ms: performance.now() - started, promptTokens: r.promptTokens,
         reusedTokens: r.reusedTokens, generatedTokens: r.generatedTokens, stoppedBy: r.stoppedBy,
         source: r.source,
-        ...('kind' in r ? { kind: r.kind, candidate: r.candidate, confidence: r.confidence, copiedShare: r.copiedShare } : { contextChars: r.contextChars }),
+        ...('kind' in r ? { kind: r.kind, candidate: r.candidate, confidence: r.confidence, lineScore: r.lineScore, copiedShare: r.copiedShare } : { contextChars: r.contextChars }),
       };
     } finally {
       if (timer) clearTimeout(timer);

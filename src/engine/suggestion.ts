@@ -8,10 +8,11 @@
 import { takeHead, takeTail, type Prompt } from '../shared/completion/promptBuilder';
 import { cursorKind, type CursorKind } from '../shared/completion/cursorKind';
 import { generationShape, postprocess } from '../shared/completion/postprocess';
-import type { CompleteParams, Decoder } from '../shared/protocol';
+import type { CompleteParams, Decoder, StopReason } from '../shared/protocol';
 import type { NativeCancelToken } from './addon';
 import { completeAtCursor, copiesAt, type CompletionDeps } from './cursorCompletion';
-import { lineConfidence } from './infgram/lineConfidence';
+import { keptProbability } from './confidence';
+import { lineConfidence, type LineScore } from './infgram/lineConfidence';
 import { mixedDecode, type RepositoryView } from './infgram/mixedDecode';
 import type { MixtureWeights } from './infgram/mixtureWeights';
 import { SEPARATOR } from './infgram/tokenSuffixArray';
@@ -42,12 +43,14 @@ export interface Suggestion {
   /** The suggestion before the confidence threshold. */
   candidate: string;
   confidence?: number;
+  /** What the mixture says of the first line (the confidence's inputs). */
+  lineScore?: LineScore;
   source: 'model' | 'copy';
   copiedShare?: number;
   promptTokens: number;
   reusedTokens: number;
   generatedTokens: number;
-  stoppedBy: 'budget' | 'end-of-text' | 'stop' | 'cancelled';
+  stoppedBy: StopReason;
 }
 
 export async function suggestAtCursor(
@@ -82,15 +85,16 @@ export async function suggestAtCursor(
   } else written = await writeSwitched(deps, params, decoder, shape, generation);
   const text = params.raw ? written.text : postprocess(written.text, prompt);
   const line = firstLine(text);
-  const confidence = line.trim() === '' || generation.cancel.cancelled ? undefined : await lineConfidence({
+  const lineScore = line.trim() === '' || generation.cancel.cancelled ? undefined : await lineConfidence({
     session: deps.session, tokenizer: deps.tokenizer, prompt: built.prompt!, healed: built.healed, line,
     endsLine: kind !== 'mid-line', repository, weights: deps.weights,
   });
+  const confidence = lineScore ? keptProbability(kind, lineScore) : undefined;
   const shown = confidence === undefined ? text.trim() === '' ? '' : text : confidence >= (params.minConfidence ?? 0) ? text : '';
-  return { ...written, kind, text: shown, candidate: text, confidence };
+  return { ...written, kind, text: shown, candidate: text, confidence, lineScore };
 }
 
-type Written = Omit<Suggestion, 'kind' | 'text' | 'candidate' | 'confidence'> & { text: string };
+type Written = Omit<Suggestion, 'kind' | 'text' | 'candidate' | 'confidence' | 'lineScore'> & { text: string };
 
 /** Today's line-level switch ('copy-switch') or the model alone ('model'), by the engine's own loop. */
 async function writeSwitched(

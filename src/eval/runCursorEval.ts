@@ -13,6 +13,8 @@ export interface Answer {
   /** Before any confidence threshold, with its estimate (the threshold table). */
   candidate?: string;
   confidence?: number;
+  /** The confidence's inputs, kept in the details for fitting its calibration. */
+  lineScore?: { logP: number; minLogP: number; tokens: number };
   source?: string;
 }
 

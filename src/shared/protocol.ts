@@ -135,13 +135,18 @@ export interface CompleteParams extends CompletionStrategy {
   raw?: boolean;
 }
 export type Decoder = 'mixture' | 'copy-switch' | 'model';
+/** Why a generation stopped: the engine's sl_stop_reason names (native/src/infer/stop_reason.c),
+ * spelled once here for TypeScript; test/unit/stop-reasons.test.ts checks the two agree. */
+export const STOP_REASONS = ['budget', 'end-of-text', 'stop', 'cancelled'] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
+
 export interface CompleteResult {
   completion: string;
   ms: number;
   promptTokens: number;
   reusedTokens: number;
   generatedTokens?: number;
-  stoppedBy?: 'budget' | 'end-of-text' | 'stop' | 'cancelled'; // 'cancelled' here means timeoutMs ran out
+  stoppedBy?: StopReason; // 'cancelled' here means timeoutMs ran out
   source?: 'model' | 'copy';  // which candidate was chosen (mostly copied tokens: 'copy')
   contextChars?: number;      // characters of related code put into the prompt
   /** Editor-shaped requests: the cursor kind, the suggestion before the confidence threshold, and the
@@ -149,6 +154,9 @@ export interface CompleteResult {
   kind?: 'end-of-line' | 'mid-line' | 'new-line';
   candidate?: string;
   confidence?: number;
+  /** The confidence's inputs: the first line's summed and least token log-probability under the
+   * repository mixture, and its token count (for fitting the calibration, scripts/fit-confidence.mjs). */
+  lineScore?: { logP: number; minLogP: number; tokens: number };
   /** Share of the suggestion's tokens that the repository (not the model) contributed most to. */
   copiedShare?: number;
 }

@@ -1,8 +1,9 @@
 /**
- * lineConfidence.ts: the estimate that a suggested line is kept: its probability under the mixture of
- * the GPT and the repository's ∞-gram, token by token, the line's end included (at a mid-line cursor
- * the span stops where the kept text begins, so no end is scored). Whichever decoder wrote the line,
- * the same measure judges it, so one threshold means the same thing for copied and written lines.
+ * lineConfidence.ts: what the mixture of the GPT and the repository's ∞-gram says of a suggested line,
+ * token by token, the line's end included (at a mid-line cursor the span stops where the kept text
+ * begins, so no end is scored). Whichever decoder wrote the line, the same measure judges it, so one
+ * threshold means the same thing for copied and written lines; confidence.ts turns it into the
+ * estimate that the line is kept.
  */
 import type { NativeSession, NativeTokenizer } from '../addon';
 import { repositoryNext, type RepositoryView } from './mixedDecode';
@@ -20,18 +21,28 @@ export interface LineConfidenceInput {
   weights: MixtureWeights;
 }
 
-export async function lineConfidence(input: LineConfidenceInput): Promise<number> {
+/** What the mixture says of a line: the sum, the least and the count of its tokens' log-probabilities. */
+export interface LineScore {
+  logP: number;
+  minLogP: number;
+  tokens: number;
+}
+
+export async function lineConfidence(input: LineConfidenceInput): Promise<LineScore> {
   const candidate = input.tokenizer.encode(input.healed + input.line + (input.endsLine ? '\n' : ''));
-  if (candidate.length === 0) return 0;
+  if (candidate.length === 0) return { logP: 0, minLogP: 0, tokens: 0 };
   const { logprobs } = await input.session.score(input.prompt, candidate);
   const history = Array.from(input.repository.document.subarray(0, input.repository.documentBefore));
   let logP = 0;
+  let minLogP = 0;
   for (let i = 0; i < candidate.length; i++) {
     const repo = repositoryNext(input.repository, history);
     const lambda = repo.total > 0 ? input.weights.at(repo.matchLength, repo.total) : 0;
     const p = (1 - lambda) * Math.exp(logprobs[i]) + lambda * (repo.probabilities.get(candidate[i]) ?? 0);
-    logP += Math.log(Math.max(p, 1e-30));
+    const lp = Math.log(Math.max(p, 1e-30));
+    logP += lp;
+    minLogP = Math.min(minLogP, lp);
     history.push(candidate[i]);
   }
-  return Math.exp(logP);
+  return { logP, minLogP, tokens: candidate.length };
 }

@@ -9,6 +9,7 @@
  * the model writes. The loop runs here rather than in C because the ∞-gram lives in this process;
  * each step asks the session for one more position's logits (its KV cache holds the rest).
  */
+import type { StopReason } from '../../shared/protocol';
 import type { NativeCancelToken, NativeSession } from '../addon';
 import { documentNext, longerMatch } from './documentMatches';
 import type { MixtureWeights } from './mixtureWeights';
@@ -50,7 +51,7 @@ export interface MixedDecodeResult {
   copied: boolean[];
   /** Longest repository match at each step. */
   matchLengths: number[];
-  stoppedBy: 'budget' | 'end-of-text' | 'stop' | 'cancelled';
+  stoppedBy: StopReason;
 }
 
 /** Special ids of the engine's tokenizer (native/include/seedling.h). */
