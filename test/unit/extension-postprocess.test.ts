@@ -103,3 +103,9 @@ test('a longer stutter is cut; three of a kind in real code is not', () => {
   assert.equal(postprocess('entries.entries = 0;', p('this.', '')), 'entries.entries = 0;');
   assert.equal(postprocess("['', '', ''];", p('const blanks = ', '')), "['', '', ''];");
 });
+
+test('a one-line suggestion that ends by re-typing the text right of the cursor keeps only what comes before it', () => {
+  const prompt = { prefix: '    this.lis', suffix: 'event);\n  }\n' };
+  assert.equal(postprocess('teners.delete(event);', prompt), 'teners.delete(');
+  assert.equal(postprocess('teners.delete(other);', prompt), 'teners.delete(other);');
+});

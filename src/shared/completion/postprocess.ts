@@ -39,10 +39,14 @@ export function postprocess(raw: string, prompt: Prompt): string {
   text = singleLine ? firstLine(text) : cutAtBlockEnd(text, prompt, prefixState);
   text = cutRepeatedLines(text, prompt);
   text = cutStutter(text);
-  text = singleLine ? cutLineSuffixEcho(text, prompt, prefixState) : cutSuffixLineEcho(text, prompt);
-  text = cutUnbalancedBrackets(text, prefixState, singleLine);
-  // Cutting an unclosed bracket can uncover an echo: "a, b) {" before ");" became "a, b)".
-  if (singleLine) text = cutLineSuffixEcho(text, prompt, prefixState);
+  const wholeEcho = singleLine ? cutTrailingSuffixEcho(text, prompt) : undefined;
+  if (wholeEcho !== undefined) text = wholeEcho;
+  else {
+    text = singleLine ? cutLineSuffixEcho(text, prompt, prefixState) : cutSuffixLineEcho(text, prompt);
+    text = cutUnbalancedBrackets(text, prefixState, singleLine);
+    // Cutting an unclosed bracket can uncover an echo: "a, b) {" before ");" became "a, b)".
+    if (singleLine) text = cutLineSuffixEcho(text, prompt, prefixState);
+  }
   text = text.trimEnd();
   return text.trim() === '' ? '' : text;
 }
@@ -150,8 +154,9 @@ export function cutStutter(text: string): string {
 
 /**
  * Single-line mode: the model often re-types what already follows the cursor (`foo(a, b)` before an
- * existing `)`). Cut at the first point where the rest of the line repeats (or begins) the text right of
- * the cursor, provided the part we keep has closed every bracket it opened.
+ * existing `)`). A line that ends with all of that text loses it; otherwise cut at the first point where
+ * the rest of the line repeats (or begins) the text right of the cursor, provided the part we keep has
+ * closed every bracket it opened.
  */
 export function cutLineSuffixEcho(line: string, prompt: Prompt, prefixState: ScanState): string {
   const needle = cursorLine(prompt).lineSuffix.trim();
@@ -164,6 +169,19 @@ export function cutLineSuffixEcho(line: string, prompt: Prompt, prefixState: Sca
     if (rest.startsWith(needle) || needle.startsWith(rest)) return line.slice(0, i);
   }
   return line;
+}
+
+/**
+ * Single-line mode: a line that ends by re-typing all of the text right of the cursor, words included,
+ * means exactly its first part: that part and the text already there make the line it wrote, brackets
+ * and all (so its open brackets are left open). Undefined when the line does not end so. Only
+ * brackets and punctuation, like a lone ')', may be the line's own: cutLineSuffixEcho decides those.
+ */
+export function cutTrailingSuffixEcho(line: string, prompt: Prompt): string | undefined {
+  const needle = cursorLine(prompt).lineSuffix.trim();
+  const trimmed = line.trimEnd();
+  if (!/\w/.test(needle) || trimmed.length <= needle.length || !trimmed.endsWith(needle)) return undefined;
+  return trimmed.slice(0, trimmed.length - needle.length);
 }
 
 /** Block mode: cut where a completion line is the next non-blank line already after the cursor. */
