@@ -3,6 +3,7 @@
 // The binding is deliberately thin: each JS method maps to one engine call (or, for completion,
 // prompt building plus generation), and anything slow runs in an EngineTask off the JS thread.
 #include "checkpoint.h"
+#include "suffix_sort.h"
 #include "dataset.h"
 #include "model.h"
 #include "session.h"
@@ -88,6 +89,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("newCancelToken", Napi::Function::New(env, NewCancelToken));
     exports.Set("checkpointSave", Napi::Function::New(env, CheckpointSave));
     exports.Set("checkpointLoad", Napi::Function::New(env, CheckpointLoad));
+    exports.Set("suffixSort", Napi::Function::New(env, SuffixSort));
     return exports;
 }
 

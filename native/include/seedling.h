@@ -341,6 +341,14 @@ SL_API sl_status sl_build_fim_prompt(const sl_tokenizer *tok, const char *prefix
                                      const char *suffix, size_t suffix_len, int32_t max_tokens,
                                      int32_t **out_tokens, size_t *out_n);
 
+/* ---- The repository as a language model ----------------------------------------------------- */
+
+/* The suffix array of a token stream, sorted by each suffix's first `depth` tokens (the repository's
+ * ∞-gram looks no further back than that): order[0..n) receives the start positions. A suffix that
+ * ends sorts before the longer ones sharing its tokens; the order among suffixes equal for `depth`
+ * tokens is unspecified. O(n) memory besides order; runs on the calling thread. */
+SL_API sl_status sl_suffix_sort(const uint16_t *tokens, size_t n, int32_t depth, int32_t *order);
+
 #ifdef __cplusplus
 }
 #endif

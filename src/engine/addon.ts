@@ -128,6 +128,8 @@ export interface SeedlingAddon {
   trainOptionsDefault(): TrainOptions;
   newCancelToken(): NativeCancelToken;
   checkpointSave(path: string, model: NativeModel, tok: NativeTokenizer, trainer?: NativeTrainer | null): Promise<void>;
+  /** The suffix array of a token stream by its suffixes' first `depth` tokens (sl_suffix_sort), on a worker thread. */
+  suffixSort(tokens: Uint16Array, depth: number): Promise<Int32Array>;
   checkpointLoad(path: string, options?: { trainer?: boolean }): Promise<{
     model: NativeModel; tokenizer: NativeTokenizer; trainer: NativeTrainer | null;
   }>;

@@ -29,6 +29,9 @@ export class CompletionModel {
 
   get path(): string | undefined { return this.loaded?.path; }
 
+  /** The loaded model's tokenizer, without checking its file for changes. */
+  get tokenizer(): NativeTokenizer | undefined { return this.loaded?.tokenizer; }
+
   /** Load (or reload) path. Callers serialize access (one request at a time). */
   async load(path: string): Promise<Loaded> {
     // Load first: a missing or damaged file is reported by the engine, with its own message and code.

@@ -64,9 +64,13 @@ class EngineServer {
   private indexing: { updates: UpdateFileParams[] } | undefined;
   private shuttingDown = false;
   /** The repository as a language model (the ∞-gram over the workspace's tokens) and its weights. */
-  private readonly repository = new RepositoryModel();
+  private readonly repository: RepositoryModel;
 
   constructor(private readonly addon: SeedlingAddon | undefined, private readonly addonError: string | undefined) {
+    this.repository = new RepositoryModel(
+      (tokens, depth) => (addon ? addon.suffixSort(tokens, depth) : Promise.reject(new Error('no engine'))),
+      (message) => process.stderr.write(`${message}\n`),
+    );
     if (addon) {
       this.completion = new CompletionModel(addon);
       const wanted = Number(process.env.SEEDLING_THREADS) || Math.min(os.availableParallelism(), 8);
@@ -151,6 +155,8 @@ class EngineServer {
   private async loadModel(addon: SeedlingAddon, params: LoadModelParams & { threads?: number }): Promise<LoadModelResult> {
     this.applyThreads(addon, params.threads, this.training !== undefined);
     const loaded = await this.completion!.load(params.path);
+    // The workspace index is per tokenizer: build this model's in the background.
+    void this.repository.index(this.workspace, loaded.tokenizer);
     return { config: loaded.model.config, parameters: loaded.model.numParams, path: params.path };
   }
 
@@ -206,6 +212,11 @@ class EngineServer {
     for (const update of job.updates) applyUpdate(workspace, update);
     this.workspace = workspace;
     this.indexing = undefined;
+    // The repository's ∞-gram over the new workspace, for the model that serves (off the serving lane:
+    // encoding yields, the sort runs on a worker thread). Resolving after it lets callers that measure
+    // (seedling eval, seedling complete --workspace) start from the whole index.
+    const tokenizer = this.completion?.tokenizer;
+    if (tokenizer) await this.repository.index(workspace, tokenizer);
     return { files: workspace.fileCount, chunks: workspace.index.size, ms: performance.now() - started };
   }
 

@@ -7,6 +7,11 @@ import { test } from 'node:test';
 import { documentNext, longerMatch } from '../../src/engine/infgram/documentMatches';
 import { MAX_DEPTH, SEPARATOR, TokenSuffixArray, sortSuffixes } from '../../src/engine/infgram/tokenSuffixArray';
 import { seededRandom } from '../../src/eval/evalTasks';
+import { loadAddon } from '../../src/engine/addon';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+
+const addonSkip = existsSync(path.join(__dirname, '..', '..', 'dist', 'seedling.node')) ? false : 'skipped: dist/seedling.node missing (run npm run build)';
 
 /** Naive ∞-gram: the longest suffix of context (<= MAX_DEPTH) that occurs followed by a real token. */
 function naiveNext(stream: number[], context: number[], exclude = -1): { matchLength: number; counts: Map<number, number> } {
@@ -111,4 +116,24 @@ test('longerMatch keeps the longer match and pools equal ones', () => {
   const c = longerMatch(a, { matchLength: 3, total: 3, probabilities: new Map([[6, 1]]) });
   assert.equal(c.total, 4);
   assert.equal(c.probabilities.get(5), 0.25);
+});
+
+test('the engine\'s suffix sort (sl_suffix_sort) orders suffixes exactly as the reference does, up to ties at MAX_DEPTH', { skip: addonSkip }, async () => {
+  const addon = loadAddon(path.join(__dirname, '..', '..', 'dist'));
+  for (const repeat of [false, true]) {
+    const files = randomFiles(5, 6, 700, repeat ? 3 : 300, repeat);
+    const tokens = TokenSuffixArray.join(files);
+    const native = await addon.suffixSort(tokens, MAX_DEPTH);
+    const reference = sortSuffixes(tokens, MAX_DEPTH);
+    const key = (s: number) => Array.from(tokens.subarray(s, s + MAX_DEPTH)).join(',');
+    assert.equal(native.length, reference.length);
+    // Suffixes equal for MAX_DEPTH tokens may come in any order: compare the sequences of keys.
+    for (let i = 0; i < native.length; i++) assert.equal(key(native[i]), key(reference[i]), `position ${i}`);
+    const a = TokenSuffixArray.fromSorted(tokens, native);
+    const b = TokenSuffixArray.fromSorted(tokens, reference);
+    const context = Array.from(tokens.subarray(100, 120));
+    assert.deepEqual(a.next(context), b.next(context));
+  }
+  assert.throws(() => addon.suffixSort(new Uint16Array(4), 0), /depth/);
+  assert.throws(() => addon.suffixSort(new Int32Array(4) as unknown as Uint16Array, 8), /Uint16Array/);
 });

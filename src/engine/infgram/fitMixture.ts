@@ -13,7 +13,8 @@
 import type { NativeSession, NativeTokenizer } from '../addon';
 import { repositoryNext } from './mixedDecode';
 import { BUCKET_ENDS, DEFAULT_WEIGHTS, MixtureWeights, bucketOf } from './mixtureWeights';
-import { TokenSuffixArray } from './tokenSuffixArray';
+import { MAX_DEPTH, TokenSuffixArray } from './tokenSuffixArray';
+import type { SuffixSorter } from './workspaceTokens';
 
 /** Validation tokens scored at most (a few seconds of the engine on two threads). */
 const MAX_POSITIONS = 6000;
@@ -37,9 +38,11 @@ export async function fitMixture(
   contextLength: number,
   trainDocs: readonly Buffer[],
   validationDocs: readonly Buffer[],
+  sort: SuffixSorter,
 ): Promise<MixtureFit> {
   const started = performance.now();
-  const array = TokenSuffixArray.fromFiles(trainDocs.map((d) => tokenizer.encode(d)));
+  const tokens = TokenSuffixArray.join(trainDocs.map((d) => tokenizer.encode(d)));
+  const array = TokenSuffixArray.fromSorted(tokens, await sort(tokens, MAX_DEPTH));
   const samples: { bucket: number; g: number; q: number }[] = [];
   for (const doc of validationDocs) {
     if (samples.length >= MAX_POSITIONS) break;

@@ -9,18 +9,39 @@ import type { WorkspaceContext } from '../../shared/context/workspaceContext';
 import { readMixtureWeights } from './mixtureFile';
 import { DEFAULT_WEIGHTS, type MixtureWeights } from './mixtureWeights';
 import { Vocabulary } from './vocabulary';
-import { WorkspaceTokens, type RepositoryIndex } from './workspaceTokens';
+import { WorkspaceTokens, type RepositoryIndex, type SuffixSorter } from './workspaceTokens';
 
 export class RepositoryModel {
   /** Per loaded model (a reload makes a new tokenizer object): its vocabulary and fitted weights. */
   private model: { tokenizer: NativeTokenizer; vocabulary: Vocabulary; weights: MixtureWeights } | undefined;
-  private readonly tokens = new WorkspaceTokens();
+  private readonly tokens: WorkspaceTokens;
 
+  constructor(sort: SuffixSorter, private readonly log: (message: string) => void) {
+    this.tokens = new WorkspaceTokens(sort);
+  }
+
+  /**
+   * What a completion needs now: the latest finished workspace index (a stale one starts a rebuild in
+   * the background; completions do not wait for it).
+   */
   for(workspace: WorkspaceContext, tokenizer: NativeTokenizer, checkpointPath: string | undefined): { vocabulary: Vocabulary; repository?: RepositoryIndex; weights: MixtureWeights } {
     if (this.model?.tokenizer !== tokenizer) {
       const fitted = checkpointPath ? readMixtureWeights(checkpointPath) : undefined;
       this.model = { tokenizer, vocabulary: new Vocabulary(tokenizer), weights: fitted ?? DEFAULT_WEIGHTS };
     }
-    return { vocabulary: this.model.vocabulary, repository: this.tokens.indexFor(workspace, tokenizer), weights: this.model.weights };
+    if (!this.tokens.isCurrent(workspace, tokenizer)) void this.index(workspace, tokenizer);
+    return { vocabulary: this.model.vocabulary, repository: this.tokens.latest(tokenizer), weights: this.model.weights };
+  }
+
+  /** Builds (or joins the build of) the index of this workspace state; resolves when it serves. */
+  async index(workspace: WorkspaceContext, tokenizer: NativeTokenizer): Promise<RepositoryIndex | undefined> {
+    try {
+      const index = await this.tokens.refresh(workspace, tokenizer);
+      if (index) this.log(`repository index: ${index.array.size} tokens of ${index.ranges.size} files in ${index.buildMs.toFixed(0)} ms`);
+      return index;
+    } catch (err) {
+      this.log(`repository index failed (completions search the open document only): ${(err as Error).message}`);
+      return undefined;
+    }
   }
 }

@@ -39,16 +39,29 @@ export class TokenSuffixArray {
     return starts;
   }
 
-  /** Files' tokens joined with separators. Each file's ids must be < SEPARATOR. */
-  static fromFiles(files: readonly Int32Array[]): TokenSuffixArray {
+  /** Files' tokens joined into one stream, each followed by a separator. Each file's ids must be < SEPARATOR. */
+  static join(files: readonly Int32Array[]): Uint16Array {
     let n = 0;
     for (const f of files) n += f.length + 1;
     const tokens = new Uint16Array(n);
     let at = 0;
     for (const f of files) {
-      for (let i = 0; i < f.length; i++) tokens[at++] = f[i];
+      tokens.set(f, at);
+      at += f.length;
       tokens[at++] = SEPARATOR;
     }
+    return tokens;
+  }
+
+  /** The stream and its suffix order (from sl_suffix_sort, or sortSuffixes below). */
+  static fromSorted(tokens: Uint16Array, order: Int32Array): TokenSuffixArray {
+    if (order.length !== tokens.length) throw new Error(`suffix order has ${order.length} entries for ${tokens.length} tokens`);
+    return new TokenSuffixArray(tokens, order);
+  }
+
+  /** Sorted here, in JavaScript: the reference the engine's sort is tested against, and small streams. */
+  static fromFiles(files: readonly Int32Array[]): TokenSuffixArray {
+    const tokens = TokenSuffixArray.join(files);
     return new TokenSuffixArray(tokens, sortSuffixes(tokens, MAX_DEPTH));
   }
 
@@ -140,7 +153,9 @@ export class TokenSuffixArray {
 
 /**
  * Suffix order by the first `depth` tokens: prefix doubling (Manber and Myers) with two counting
- * sorts per round, O(n log depth) time and four n-sized arrays.
+ * sorts per round, O(n log depth) time and four n-sized arrays. The reference for the engine's
+ * sl_suffix_sort (test/unit/engine-infgram.test.ts), and fine for small streams; a 64 MiB workspace
+ * takes the engine's.
  */
 export function sortSuffixes(tokens: Uint16Array, depth: number): Int32Array {
   const n = tokens.length;

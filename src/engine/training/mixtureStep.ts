@@ -19,7 +19,8 @@ export async function fitMixtureForCheckpoint(addon: SeedlingAddon, checkpointPa
     loaded = await addon.checkpointLoad(checkpointPath, { trainer: false });
     const session = addon.Session.create(loaded.model);
     try {
-      const fit = await fitMixture(session, loaded.tokenizer, loaded.model.config.contextLength, text.trainDocs, text.validationDocs);
+      const fit = await fitMixture(session, loaded.tokenizer, loaded.model.config.contextLength, text.trainDocs, text.validationDocs,
+        (tokens, depth) => addon.suffixSort(tokens, depth));
       await writeMixtureFile(checkpointPath, fit);
       hooks.log('info', `repository mixture fitted on ${fit.positions.reduce((a, b) => a + b, 0)} validation tokens in ` +
         `${(fit.ms / 1000).toFixed(1)} s: λ by match length ${fit.weights.lambdas.map((l) => l.toFixed(2)).join(' ')}; ` +
