@@ -41,6 +41,7 @@ export const trainSpec: CommandSpec = {
     resume: { type: 'boolean', description: 'continue the run saved in --out' },
     exclude: { type: 'string', multiple: true, valueName: 'GLOB', description: 'leave out matching paths (repeatable)' },
     'learning-rate': { type: 'string', valueName: 'X', description: 'peak learning rate (default: the preset\'s)' },
+    patience: { type: 'string', valueName: 'N', description: 'evaluations without improvement before stopping early (default 5; 0: never)' },
     seed: { type: 'string', valueName: 'N', description: 'random seed (default 1337)' },
     json: { type: 'boolean', description: 'print the result as JSON on stdout' },
     help: { type: 'boolean', short: 'h', description: 'show this help' },
@@ -73,6 +74,7 @@ export function trainParamsFrom(parsed: Parsed, installRoot: string): Omit<Train
     device: choiceOption(v, 'device', 'train', DEVICES) ?? 'auto',
     seed: numberOption(v, 'seed', 'train', { min: 0, integer: true }),
     learningRate: numberOption(v, 'learning-rate', 'train', { min: 1e-7, max: 1 }),
+    patience: numberOption(v, 'patience', 'train', { min: 0, integer: true }),
   };
 }
 

@@ -46,6 +46,9 @@ export interface TrainParams {
   device?: 'auto' | 'cpu' | 'cuda';
   seed?: number;
   learningRate?: number;      // peak learning rate (default: the preset's, for fine-tuning or from scratch)
+  /** Evaluations without a better validation loss before the run stops (default 5; 0: never stop early,
+   * for long pretraining runs whose loss rises for a while after a warm restart). */
+  patience?: number;
   vocabSize?: number;         // tokenizer size when training from scratch (default: the preset's)
   evalEverySteps?: number;
   checkpointEverySteps?: number;

@@ -30,6 +30,8 @@ test('train: options become TrainParams with defaults', () => {
   writeFileSync(path.join(installRoot, 'base-tiny.seedling'), 'x');
   const base = path.join(installRoot, 'base-tiny.seedling');
   assert.equal(trainParamsFrom(parseCommand(trainSpec, ['d', '-o', 'x', '--base', base, '--preset', 'tiny']), installRoot).baseModelPath, base);
+  assert.equal(trainParamsFrom(parseCommand(trainSpec, ['d', '-o', 'x', '--patience', '0']), installRoot).patience, 0);
+  assert.throws(() => trainParamsFrom(parseCommand(trainSpec, ['d', '-o', 'x', '--patience', '-1']), installRoot), /patience/);
 });
 
 test('train: bad arguments are usage errors that say what is wrong', () => {

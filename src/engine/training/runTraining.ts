@@ -39,7 +39,7 @@ export async function runTraining(addon: SeedlingAddon, params: TrainParams, hoo
     const checkpoints = new CheckpointWriter({
       addon, setup, path: params.checkpointPath, samplePrompts: params.samplePrompts ?? [], onSaved: (e) => hooks.checkpoint(e),
     });
-    const policy = new CheckpointPolicy(hooks.log);
+    const policy = new CheckpointPolicy(hooks.log, params.patience === 0 ? Infinity : params.patience);
     const outcome = await new TrainLoop({ params, setup, data, seqLen, startedAt, hooks, policy, checkpoints }).run();
     if (outcome.stoppedBy !== 'cancelled') await fitMixtureForCheckpoint(addon, outcome.checkpointPath, text, hooks);
     return { ...outcome, config, parameters: setup.model.numParams, device };
