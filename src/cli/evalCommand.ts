@@ -24,7 +24,7 @@ import { UsageError, numberOption, stringOption, type CommandSpec, type Parsed }
 import { EXIT_OK, type CliContext } from './cliContext';
 import { trainParamsFrom, trainWithProgress } from './trainCommand';
 
-const DECODERS: readonly Decoder[] = ['mixture', 'copy-switch', 'model'];
+const DECODERS: readonly Decoder[] = ['mixture', 'copy-switch', 'copy-or-mixture', 'model'];
 
 export const evalSpec: CommandSpec = {
   name: 'eval',
@@ -40,7 +40,7 @@ export const evalSpec: CommandSpec = {
     'of characters saved accepting line by line, the share of cursors shown a suggestion, exact match among',
     'those shown, and latency p50/p95; and for the model, exact among shown against share shown per threshold.',
     'Baselines: longest-match copy from the training files, and a character 12-gram model. --decoders also',
-    'scores the named decoders (mixture, copy-switch, model) beside the default on the same model.',
+    'scores the named decoders (mixture, copy-switch, copy-or-mixture, model) beside the default on the same model.',
   ].join('\n'),
   options: {
     model: { type: 'string', short: 'm', valueName: 'FILE', description: 'evaluate this checkpoint instead of training one' },

@@ -19,11 +19,16 @@ import { SEPARATOR } from './infgram/tokenSuffixArray';
 import type { Vocabulary } from './infgram/vocabulary';
 import type { RepositoryIndex } from './infgram/workspaceTokens';
 
-/** The decoder each kind of cursor gets by default (chosen by `seedling eval`, docs/quality.md). */
+/**
+ * The decoder each kind of cursor gets by default, chosen by `seedling eval` on code bases outside
+ * the evaluation targets (asyncio, rxjs; docs/quality.md): the line copied from the best match on both
+ * sides of the cursor beat the token-level mixture at every kind, so the mixture writes only where
+ * nothing can be copied (and judges every line, lineConfidence.ts).
+ */
 export const DEFAULT_DECODERS: Record<CursorKind, Decoder> = {
-  'end-of-line': 'mixture',
-  'mid-line': 'mixture',
-  'new-line': 'mixture',
+  'end-of-line': 'copy-or-mixture',
+  'mid-line': 'copy-or-mixture',
+  'new-line': 'copy-or-mixture',
 };
 
 /** How much of the document around the cursor the ∞-gram searches (characters, cut at lines). */
@@ -69,8 +74,11 @@ export async function suggestAtCursor(
     cancel: generation.cancel,
   });
   const repository = repositoryView(deps, params, prompt, built.healed);
+  const copy = decoder === 'copy-switch' || decoder === 'copy-or-mixture' ? bestCopiedLine(deps, params) : undefined;
   let written: Written;
-  if (decoder === 'mixture') {
+  if (copy !== undefined) {
+    written = { text: copy, source: 'copy', copiedShare: 1, promptTokens: built.promptTokens, reusedTokens: built.reusedTokens, generatedTokens: 0, stoppedBy: 'stop' };
+  } else if (decoder === 'mixture' || decoder === 'copy-or-mixture') {
     const r = await mixedDecode({
       session: deps.session, vocabulary: deps.vocabulary, prompt: built.prompt!, healed: built.healed, repository,
       weights: deps.weights, maxTokens: shape.maxTokens, singleLine: kind === 'mid-line', cancel: generation.cancel,
@@ -82,7 +90,7 @@ export async function suggestAtCursor(
       source: copied * 2 > r.tokens.length ? 'copy' : 'model', copiedShare: r.tokens.length ? copied / r.tokens.length : 0,
       promptTokens: built.promptTokens, reusedTokens: built.reusedTokens, generatedTokens: r.tokens.length, stoppedBy: r.stoppedBy,
     };
-  } else written = await writeSwitched(deps, params, decoder, shape, generation);
+  } else written = await writeByModel(deps, params, shape, generation);
   const text = params.raw ? written.text : postprocess(written.text, prompt);
   const line = firstLine(text);
   const lineScore = line.trim() === '' || generation.cancel.cancelled ? undefined : await lineConfidence({
@@ -96,20 +104,19 @@ export async function suggestAtCursor(
 
 type Written = Omit<Suggestion, 'kind' | 'text' | 'candidate' | 'confidence' | 'lineScore'> & { text: string };
 
-/** Today's line-level switch ('copy-switch') or the model alone ('model'), by the engine's own loop. */
-async function writeSwitched(
+/** The line copied from the best match of the text around the cursor (copyIndex.ts), if any. */
+function bestCopiedLine(deps: CompletionDeps, params: CompleteParams): string | undefined {
+  const copies = copiesAt(deps, params, 1);
+  return copies.length > 0 && copies[0].continuation.trim() !== '' ? copies[0].continuation : undefined;
+}
+
+/** The model alone, by the engine's own decoding loop. */
+async function writeByModel(
   deps: CompletionDeps,
   params: CompleteParams,
-  decoder: Decoder,
   shape: { maxTokens: number; stop: string[] },
   generation: { maxTokens: number; temperature: number; cancel: NativeCancelToken },
 ): Promise<Written> {
-  if (decoder === 'copy-switch') {
-    const copies = copiesAt(deps, params, 1);
-    if (copies.length > 0 && copies[0].continuation.trim() !== '') {
-      return { text: copies[0].continuation, source: 'copy', copiedShare: 1, promptTokens: 0, reusedTokens: 0, generatedTokens: 0, stoppedBy: 'stop' };
-    }
-  }
   const r = await completeAtCursor(deps, { ...params, stop: shape.stop, rank: 'none' }, { ...generation, maxTokens: shape.maxTokens });
   return { text: r.text, source: r.source, copiedShare: 0, promptTokens: r.promptTokens, reusedTokens: r.reusedTokens, generatedTokens: r.generatedTokens, stoppedBy: r.stoppedBy };
 }
