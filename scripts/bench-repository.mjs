@@ -59,6 +59,7 @@ try {
   const order = await addon.suffixSort(tokens, MAX_DEPTH);
   const sortMs = performance.now() - t0;
   const array = TokenSuffixArray.fromSorted(tokens, order);
+  const sortRssDeltaMiB = Math.round((process.memoryUsage().rss - rss0) / 1048576);
 
   const workspace = new WorkspaceContext();
   texts.forEach((t, i) => workspace.setFile(`f${i}`, t));
@@ -85,7 +86,7 @@ try {
     benchmark: 'repository', mib: +(bytes / 1048576).toFixed(2), files: texts.length, tokens: tokens.length,
     encodeMs: Math.round(encodeMs), suffixSortMs: Math.round(sortMs), buildMs: Math.round(encodeMs + sortMs),
     bytesPerToken: +((array.tokens.byteLength + array.order.byteLength) / tokens.length).toFixed(2),
-    sortRssDeltaMiB: Math.round((process.memoryUsage().rss - rss0) / 1048576),
+    sortRssDeltaMiB,
     infgramLookupMs: { p50: pct(infgram, 50), p95: pct(infgram, 95) },
     anchor: { name: 'linear copy search (WorkspaceContext.copy)', p50: pct(copy, 50), p95: pct(copy, 95) },
   }));

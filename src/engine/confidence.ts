@@ -11,9 +11,11 @@ import type { LineScore } from './infgram/lineConfidence';
 
 /** [bias, mean log-prob per token, least log-prob, log(1 + tokens)] per kind. */
 export const CALIBRATION: Record<CursorKind, readonly [number, number, number, number]> = {
-  'end-of-line': [0, 1, 0, 0],
-  'mid-line': [0, 1, 0, 0],
-  'new-line': [0, 1, 0, 0],
+  // node scripts/fit-confidence.mjs on asyncio and rxjs (150 cursors of each kind each, seed 2):
+  // log loss 0.554 (a constant: 0.664), 0.511 (0.614), 0.396 (0.484).
+  'end-of-line': [6.4053, 1.5119, -0.2308, -2.7706],
+  'mid-line': [2.3414, 0.3972, -0.2377, -1.9007],
+  'new-line': [4.9457, 3.4198, -0.3419, -2.2262],
 };
 
 export function confidenceFeatures(score: LineScore): [number, number, number, number] {
