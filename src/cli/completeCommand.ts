@@ -7,11 +7,9 @@ import * as path from 'node:path';
 import { UsageError, numberOption, requireString, stringOption, type CommandSpec, type Parsed } from './args';
 import { EXIT_OK, type CliContext } from './cliContext';
 import { serveJsonLines } from './jsonLines';
-import { editorRequest } from '../shared/completion/editorRequest';
+import { DEFAULT_MAX_TOKENS, editorRequest } from '../shared/completion/editorRequest';
 import { collectCorpus, describeCorpus } from '../shared/corpus';
 
-/** The default generation budget (tokens), as the extension's seedling.completion.maxTokens. */
-const DEFAULT_MAX_TOKENS = 64;
 
 export const completeSpec: CommandSpec = {
   name: 'complete',

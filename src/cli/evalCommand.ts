@@ -18,13 +18,13 @@ import { sampleCursorTasks } from '../eval/cursorTasks';
 import { baselineAnswers } from '../eval/cursorBaselines';
 import { formatCursorReport, runCursorEval, type CursorSystem } from '../eval/runCursorEval';
 import { CURSOR_KINDS, type CursorKind } from '../shared/completion/cursorKind';
-import { DEFAULT_MIN_CONFIDENCE, editorRequest } from '../shared/completion/editorRequest';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MIN_CONFIDENCE, editorRequest } from '../shared/completion/editorRequest';
 import type { Decoder } from '../shared/protocol';
 import { UsageError, numberOption, stringOption, type CommandSpec, type Parsed } from './args';
 import { EXIT_OK, type CliContext } from './cliContext';
 import { trainParamsFrom, trainWithProgress } from './trainCommand';
 
-const DECODERS: readonly Decoder[] = ['mixture', 'copy-switch', 'copy-or-mixture', 'model'];
+const DECODERS: readonly Decoder[] = ['mixture', 'copy-switch', 'copy-or-mixture', 'ranked', 'model'];
 
 export const evalSpec: CommandSpec = {
   name: 'eval',
@@ -40,7 +40,7 @@ export const evalSpec: CommandSpec = {
     'of characters saved accepting line by line, the share of cursors shown a suggestion, exact match among',
     'those shown, and latency p50/p95; and for the model, exact among shown against share shown per threshold.',
     'Baselines: longest-match copy from the training files, and a character 12-gram model. --decoders also',
-    'scores the named decoders (mixture, copy-switch, copy-or-mixture, model) beside the default on the same model.',
+    'scores the named decoders (mixture, copy-switch, copy-or-mixture, ranked, model) beside the default on the same model.',
   ].join('\n'),
   options: {
     model: { type: 'string', short: 'm', valueName: 'FILE', description: 'evaluate this checkpoint instead of training one' },
@@ -56,7 +56,7 @@ export const evalSpec: CommandSpec = {
     'min-confidence': { type: 'string', valueName: 'X', description: `the show-or-not threshold (default ${DEFAULT_MIN_CONFIDENCE}, the editor's)` },
     seed: { type: 'string', valueName: 'N', description: 'seed of the cursor positions (default 1)' },
     threads: { type: 'string', short: 't', valueName: 'N', description: 'CPU threads' },
-    'max-tokens': { type: 'string', valueName: 'N', description: 'generation budget per suggestion (default 48, the editor\'s)' },
+    'max-tokens': { type: 'string', valueName: 'N', description: `generation budget per suggestion (default ${DEFAULT_MAX_TOKENS}, the editor's)` },
     'context-share': { type: 'string', valueName: 'X', description: 'share of training files packed with related code (0..1)' },
     'learning-rate': { type: 'string', valueName: 'X', description: 'peak learning rate (default: the preset\'s)' },
     'fim-rate': { type: 'string', valueName: 'X', description: 'share of training windows made fill-in-the-middle (0..1)' },
@@ -86,7 +86,7 @@ export async function evalCommand(parsed: Parsed, ctx: CliContext): Promise<numb
   for (const d of dirs) if (!existsSync(d)) throw new UsageError(`directory ${d} does not exist`, 'eval');
   const perKind = numberOption(v, 'tasks', 'eval', { min: 1, max: 100_000, integer: true }) ?? 100;
   const seed = numberOption(v, 'seed', 'eval', { min: 0, integer: true }) ?? 1;
-  const maxTokens = numberOption(v, 'max-tokens', 'eval', { min: 1, max: 512, integer: true }) ?? 48;
+  const maxTokens = numberOption(v, 'max-tokens', 'eval', { min: 1, max: 512, integer: true }) ?? DEFAULT_MAX_TOKENS;
   const minConfidence = numberOption(v, 'min-confidence', 'eval', { min: 0, max: 1 }) ?? DEFAULT_MIN_CONFIDENCE;
   const kinds = listOption<CursorKind>(stringOption(v, 'kinds'), CURSOR_KINDS, 'kinds') ?? [...CURSOR_KINDS];
   const decoders = listOption<Decoder>(stringOption(v, 'decoders'), DECODERS, 'decoders') ?? [];

@@ -172,7 +172,7 @@ class EngineServer {
       const generation = { maxTokens: params.maxTokens ?? DEFAULT_MAX_TOKENS, temperature: params.temperature ?? 0, cancel: token };
       const r = params.stop !== undefined
         ? await completeAtCursor(deps, params, generation)
-        : await suggestAtCursor({ ...deps, ...this.repository.for(this.workspace, tokenizer, this.completion!.path) }, params, generation);
+        : await suggestAtCursor({ ...deps, ...(await this.repository.for(this.workspace, tokenizer, this.completion!.path)) }, params, generation);
       // A timeout returns what was generated so far; an explicit cancel is an error to the caller.
       if (state.cancelled) throw codedError('cancelled', 'completion cancelled');
       return {

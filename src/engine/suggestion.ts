@@ -9,7 +9,7 @@ import { takeHead, takeTail, type Prompt } from '../shared/completion/promptBuil
 import { cursorKind, type CursorKind } from '../shared/completion/cursorKind';
 import { generationShape, postprocess } from '../shared/completion/postprocess';
 import type { CompleteParams, Decoder, StopReason } from '../shared/protocol';
-import type { NativeCancelToken } from './addon';
+import type { CompleteResult, NativeCancelToken } from './addon';
 import { completeAtCursor, copiesAt, type CompletionDeps } from './cursorCompletion';
 import { keptProbability } from './confidence';
 import { lineConfidence, type LineScore } from './infgram/lineConfidence';
@@ -74,52 +74,94 @@ export async function suggestAtCursor(
     cancel: generation.cancel,
   });
   const repository = repositoryView(deps, params, prompt, built.healed);
-  const copy = decoder === 'copy-switch' || decoder === 'copy-or-mixture' ? bestCopiedLine(deps, params) : undefined;
-  let written: Written;
-  if (copy !== undefined) {
-    written = { text: copy, source: 'copy', copiedShare: 1, promptTokens: built.promptTokens, reusedTokens: built.reusedTokens, generatedTokens: 0, stoppedBy: 'stop' };
-  } else if (decoder === 'mixture' || decoder === 'copy-or-mixture') {
-    const r = await mixedDecode({
-      session: deps.session, vocabulary: deps.vocabulary, prompt: built.prompt!, healed: built.healed, repository,
-      weights: deps.weights, maxTokens: shape.maxTokens, singleLine: kind === 'mid-line', cancel: generation.cancel,
-    });
-    const copied = r.copied.filter(Boolean).length;
-    written = {
-      // The healed text was the end of the prefix: the suggestion is what follows it.
-      text: r.text.startsWith(built.healed) ? r.text.slice(built.healed.length) : r.text,
-      source: copied * 2 > r.tokens.length ? 'copy' : 'model', copiedShare: r.tokens.length ? copied / r.tokens.length : 0,
-      promptTokens: built.promptTokens, reusedTokens: built.reusedTokens, generatedTokens: r.tokens.length, stoppedBy: r.stoppedBy,
-    };
-  } else written = await writeByModel(deps, params, shape, generation);
-  const text = params.raw ? written.text : postprocess(written.text, prompt);
-  const line = firstLine(text);
-  const lineScore = line.trim() === '' || generation.cancel.cancelled ? undefined : await lineConfidence({
-    session: deps.session, tokenizer: deps.tokenizer, prompt: built.prompt!, healed: built.healed, line,
-    endsLine: kind !== 'mid-line', repository, weights: deps.weights,
-  });
-  const confidence = lineScore ? keptProbability(kind, lineScore) : undefined;
+  const context: WriteContext = { deps, params, prompt, kind, shape, generation, built, repository };
+  // Every candidate the decoder writes is cut as the editor shows it and judged by the same mixture;
+  // the most confident one is the suggestion.
+  let best: Judged | undefined;
+  for (const write of WRITERS[decoder]) {
+    const written = await write(context);
+    if (!written) continue;
+    const judged = await judge(context, written);
+    if (!best || (judged.confidence ?? -1) > (best.confidence ?? -1)) best = judged;
+    if (generation.cancel.cancelled) break;
+  }
+  const { written, text, confidence, lineScore } = best ?? { written: emptyWritten(built), text: '', confidence: undefined, lineScore: undefined };
   const shown = confidence === undefined ? text.trim() === '' ? '' : text : confidence >= (params.minConfidence ?? 0) ? text : '';
   return { ...written, kind, text: shown, candidate: text, confidence, lineScore };
 }
 
-type Written = Omit<Suggestion, 'kind' | 'text' | 'candidate' | 'confidence' | 'lineScore'> & { text: string };
+interface WriteContext {
+  deps: SuggestionDeps;
+  params: CompleteParams;
+  prompt: Prompt;
+  kind: CursorKind;
+  shape: { maxTokens: number; stop: string[] };
+  generation: { maxTokens: number; temperature: number; cancel: NativeCancelToken };
+  built: CompleteResult;
+  repository: RepositoryView;
+}
+
+type Writer = (c: WriteContext) => Promise<Written | undefined>;
+interface Judged { written: Written; text: string; confidence?: number; lineScore?: LineScore }
 
 /** The line copied from the best match of the text around the cursor (copyIndex.ts), if any. */
-function bestCopiedLine(deps: CompletionDeps, params: CompleteParams): string | undefined {
+const writeCopy: Writer = async ({ deps, params, built }) => {
   const copies = copiesAt(deps, params, 1);
-  return copies.length > 0 && copies[0].continuation.trim() !== '' ? copies[0].continuation : undefined;
-}
+  if (copies.length === 0 || copies[0].continuation.trim() === '') return undefined;
+  return { text: copies[0].continuation, source: 'copy', copiedShare: 1, promptTokens: built.promptTokens, reusedTokens: built.reusedTokens, generatedTokens: 0, stoppedBy: 'stop' };
+};
+
+/** Greedy decoding from the GPT mixed with the repository's ∞-gram (mixedDecode.ts). */
+const writeMixture: Writer = async ({ deps, kind, shape, generation, built, repository }) => {
+  const r = await mixedDecode({
+    session: deps.session, vocabulary: deps.vocabulary, prompt: built.prompt!, healed: built.healed, repository,
+    weights: deps.weights, maxTokens: shape.maxTokens, singleLine: kind === 'mid-line', cancel: generation.cancel,
+  });
+  const copied = r.copied.filter(Boolean).length;
+  return {
+    // The healed text was the end of the prefix: the suggestion is what follows it.
+    text: r.text.startsWith(built.healed) ? r.text.slice(built.healed.length) : r.text,
+    source: copied * 2 > r.tokens.length ? 'copy' : 'model', copiedShare: r.tokens.length ? copied / r.tokens.length : 0,
+    promptTokens: built.promptTokens, reusedTokens: built.reusedTokens, generatedTokens: r.tokens.length, stoppedBy: r.stoppedBy,
+  };
+};
 
 /** The model alone, by the engine's own decoding loop. */
-async function writeByModel(
-  deps: CompletionDeps,
-  params: CompleteParams,
-  shape: { maxTokens: number; stop: string[] },
-  generation: { maxTokens: number; temperature: number; cancel: NativeCancelToken },
-): Promise<Written> {
+const writeModel: Writer = async ({ deps, params, shape, generation }) => {
   const r = await completeAtCursor(deps, { ...params, stop: shape.stop, rank: 'none' }, { ...generation, maxTokens: shape.maxTokens });
   return { text: r.text, source: r.source, copiedShare: 0, promptTokens: r.promptTokens, reusedTokens: r.reusedTokens, generatedTokens: r.generatedTokens, stoppedBy: r.stoppedBy };
+};
+
+/** The copy where there is one, else the next writer. */
+function orElse(first: Writer, second: Writer): Writer {
+  return async (c) => (await first(c)) ?? second(c);
 }
+
+/** What each decoder writes: one candidate, or several that the confidence ranks. */
+const WRITERS: Record<Decoder, Writer[]> = {
+  mixture: [writeMixture],
+  'copy-switch': [orElse(writeCopy, writeModel)],
+  'copy-or-mixture': [orElse(writeCopy, writeMixture)],
+  ranked: [writeCopy, writeMixture],
+  model: [writeModel],
+};
+
+async function judge(c: WriteContext, written: Written): Promise<Judged> {
+  const text = c.params.raw ? written.text : postprocess(written.text, c.prompt);
+  const line = firstLine(text);
+  if (line.trim() === '' || c.generation.cancel.cancelled) return { written, text };
+  const lineScore = await lineConfidence({
+    session: c.deps.session, tokenizer: c.deps.tokenizer, prompt: c.built.prompt!, healed: c.built.healed, line,
+    endsLine: c.kind !== 'mid-line', repository: c.repository, weights: c.deps.weights,
+  });
+  return { written, text, lineScore, confidence: keptProbability(c.kind, lineScore) };
+}
+
+function emptyWritten(built: CompleteResult): Written {
+  return { text: '', source: 'model', copiedShare: 0, promptTokens: built.promptTokens, reusedTokens: built.reusedTokens, generatedTokens: 0, stoppedBy: 'stop' };
+}
+
+type Written = Omit<Suggestion, 'kind' | 'text' | 'candidate' | 'confidence' | 'lineScore'> & { text: string };
 
 /** The document around the cursor in tokens (the text healing took off left out) and the workspace. */
 function repositoryView(deps: SuggestionDeps, params: CompleteParams, prompt: Prompt, healed: string): RepositoryView {

@@ -4,7 +4,7 @@
  * Reads are cheap (VS Code keeps settings in memory), so callers read `config.current` at the moment
  * they need a value; `onDidChange` tells long-lived parts (provider, status bar) to refresh.
  */
-import { DEFAULT_MIN_CONFIDENCE } from '../shared/completion/editorRequest';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MIN_CONFIDENCE } from '../shared/completion/editorRequest';
 import * as vscode from 'vscode';
 import { DEFAULT_PRESET, PRESET_NAMES, type PresetName } from '../shared/presets';
 
@@ -60,7 +60,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): SeedlingConfig {
     completion: {
       enabled: c.get<boolean>('completion.enabled', true),
       debounceMs: num(c.get<unknown>('completion.debounceMs'), 50, 0, 2000),
-      maxTokens: Math.floor(num(c.get<unknown>('completion.maxTokens'), 48, 1, 512)),
+      maxTokens: Math.floor(num(c.get<unknown>('completion.maxTokens'), DEFAULT_MAX_TOKENS, 1, 512)),
       languages: stringArray(c.get<unknown>('completion.languages'), ['*']),
       timeoutMs: num(c.get<unknown>('completion.timeoutMs'), 1000, 50, 60000),
       temperature: num(c.get<unknown>('completion.temperature'), 0, 0, 2),

@@ -24,6 +24,8 @@ export interface SeedlingApi {
   services: SeedlingServices;
   provider: SeedlingInlineProvider;
   crashNotice: CrashNotice;
+  /** The workspace index completions copy from (tests wait for it before comparing with the CLI). */
+  workspaceIndexer: WorkspaceIndexer;
   /** The completion pipeline at a position (no `vscode.execute…` command exists for inline completions). */
   complete(document: vscode.TextDocument, position: vscode.Position, options?: CompleteOptions): Promise<CompletionAnswer | undefined>;
   activationMs: number;
@@ -74,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): SeedlingApi {
 
   const activationMs = performance.now() - started;
   log.info(`Seedling activated in ${activationMs.toFixed(1)} ms; storage ${paths.dir}`);
-  return { services, provider, crashNotice, complete: (d, p, o) => provider.complete(d, p, o), activationMs };
+  return { services, provider, crashNotice, workspaceIndexer, complete: (d, p, o) => provider.complete(d, p, o), activationMs };
 }
 
 export function deactivate(): void {

@@ -131,14 +131,15 @@ export interface CompleteParams extends CompletionStrategy {
   /** How the suggestion is written (default: by cursor kind, DEFAULT_DECODERS in the engine):
    * 'mixture' decodes from the GPT mixed token by token with the repository's ∞-gram; 'copy-switch'
    * (the line-level switch before the mixture) takes the best copied line where there is one, else the
-   * model's text; 'copy-or-mixture' the best copied line, else the mixture; 'model' the model alone. */
+   * model's text; 'copy-or-mixture' the best copied line, else the mixture; 'ranked' writes both the
+   * copied line and the mixture's text and keeps the one the confidence prefers; 'model' the model alone. */
   decoder?: Decoder;
   /** Show nothing when the estimate that the suggestion is kept falls below this (0..1). */
   minConfidence?: number;
   /** The engine's text as generated, without the editor's post-processing. */
   raw?: boolean;
 }
-export type Decoder = 'mixture' | 'copy-switch' | 'copy-or-mixture' | 'model';
+export type Decoder = 'mixture' | 'copy-switch' | 'copy-or-mixture' | 'ranked' | 'model';
 /** Why a generation stopped: the engine's sl_stop_reason names (native/src/infer/stop_reason.c),
  * spelled once here for TypeScript; test/unit/stop-reasons.test.ts checks the two agree. */
 export const STOP_REASONS = ['budget', 'end-of-text', 'stop', 'cancelled'] as const;

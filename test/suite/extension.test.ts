@@ -144,6 +144,35 @@ describe('Seedling in VS Code', function () {
     assert.equal((viaProvider?.[0]?.insertText as string | undefined) ?? '', texts[0]);
   });
 
+  it('shows what seedling complete --workspace shows for the same document and cursor, at each kind of cursor', async () => {
+    // Unsaved documents small enough that the editor's prompt window and the CLI's both hold all of
+    // them, so both send the same request; the CLI indexes the workspace folder as the editor did.
+    const cases = [
+      { kind: 'end-of-line', content: 'function area(w, h) {\n  return w * h;\n}\n\nfunction perimeter(w, h) {\n  return ', at: (c: string) => c.length },
+      { kind: 'mid-line', content: 'function area(w, h) {\n  return w * h;\n}\n', at: (c: string) => c.indexOf('w * h') + 1 },
+      { kind: 'new-line', content: 'function area(w, h) {\n  return w * h;\n}\n\nfunction perimeter(w, h) {\n  \n}\n', at: (c: string) => c.lastIndexOf('  \n') + 2 },
+    ];
+    await api.workspaceIndexer.whenIndexed();
+    const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
+    const checkpoint = api.services.paths.checkpoint;
+    const seen: Record<string, { editor: string; cli: string }> = {};
+    for (const c of cases) {
+      const doc = await vscode.workspace.openTextDocument({ language: 'javascript', content: c.content });
+      await vscode.window.showTextDocument(doc);
+      const offset = c.at(c.content);
+      const answer = await api.complete(doc, doc.positionAt(offset), { explicit: true });
+      assert.ok(answer && answer.source === 'engine', `${c.kind}: answered by the engine`);
+      const shown = execFileSync(process.execPath, [cli, 'complete', '--model', checkpoint, '--workspace', workspaceRoot,
+        '--threads', String(api.services.config.current.threads || 2), '--min-confidence', String(api.services.config.current.completion.minConfidence),
+        '--max-tokens', String(api.services.config.current.completion.maxTokens),
+        '--prefix', c.content.slice(0, offset), '--suffix', c.content.slice(offset)], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+      seen[c.kind] = { editor: answer.text, cli: shown };
+      assert.equal(answer.text, shown, `${c.kind}: the editor shows ${JSON.stringify(answer.text)}, seedling complete ${JSON.stringify(shown)}`);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+    metrics.samePathAsCli = seen;
+  });
+
   it('measures latency over typing-like requests (reported, not asserted)', async () => {
     const { doc, editor, latency } = await measureTypingLatency();
     assert.ok(latency.requests >= 40, `at least 40 of 60 requests answered (got ${latency.requests}; timeouts are logged)`);

@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { DEFAULT_MIN_CONFIDENCE } from '../../src/shared/completion/editorRequest';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MIN_CONFIDENCE } from '../../src/shared/completion/editorRequest';
 
-test('seedling.completion.minConfidence defaults to the measured threshold', () => {
+test('the completion settings default to what the code uses (the editor, the CLI and eval alike)', () => {
   const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
-  assert.equal(pkg.contributes.configuration.properties['seedling.completion.minConfidence'].default, DEFAULT_MIN_CONFIDENCE);
+  const settings = pkg.contributes.configuration.properties;
+  assert.equal(settings['seedling.completion.minConfidence'].default, DEFAULT_MIN_CONFIDENCE);
+  assert.equal(settings['seedling.completion.maxTokens'].default, DEFAULT_MAX_TOKENS);
 });

@@ -21,16 +21,21 @@ export class RepositoryModel {
   }
 
   /**
-   * What a completion needs now: the latest finished workspace index (a stale one starts a rebuild in
-   * the background; completions do not wait for it).
+   * What a completion needs now. A stale workspace index (files saved since) serves while its rebuild
+   * runs in the background; only with no index at all for this vocabulary does the completion wait
+   * for the first build, so that what a request gets does not depend on timing.
    */
-  for(workspace: WorkspaceContext, tokenizer: NativeTokenizer, checkpointPath: string | undefined): { vocabulary: Vocabulary; repository?: RepositoryIndex; weights: MixtureWeights } {
+  async for(workspace: WorkspaceContext, tokenizer: NativeTokenizer, checkpointPath: string | undefined): Promise<{ vocabulary: Vocabulary; repository?: RepositoryIndex; weights: MixtureWeights }> {
     if (this.model?.tokenizer !== tokenizer) {
       const fitted = checkpointPath ? readMixtureWeights(checkpointPath) : undefined;
       this.model = { tokenizer, vocabulary: new Vocabulary(tokenizer), weights: fitted ?? DEFAULT_WEIGHTS };
     }
-    if (!this.tokens.isCurrent(workspace, tokenizer)) void this.index(workspace, tokenizer);
-    return { vocabulary: this.model.vocabulary, repository: this.tokens.latest(tokenizer), weights: this.model.weights };
+    const { vocabulary, weights } = this.model;
+    if (!this.tokens.isCurrent(workspace, tokenizer)) {
+      const building = this.index(workspace, tokenizer);
+      if (!this.tokens.latest(tokenizer)) await building;
+    }
+    return { vocabulary, repository: this.tokens.latest(tokenizer), weights };
   }
 
   /** Builds (or joins the build of) the index of this workspace state; resolves when it serves. */

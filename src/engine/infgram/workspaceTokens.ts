@@ -5,6 +5,7 @@
  * on a worker thread (sl_suffix_sort). Completions use the latest finished index meanwhile (the open
  * document itself is always searched live, documentMatches.ts).
  */
+import { createHash } from 'node:crypto';
 import type { NativeTokenizer } from '../addon';
 import type { WorkspaceContext } from '../../shared/context/workspaceContext';
 import { MAX_DEPTH, TokenSuffixArray } from './tokenSuffixArray';
@@ -24,18 +25,32 @@ export type SuffixSorter = (tokens: Uint16Array, depth: number) => Promise<Int32
 /** Encoding yields to waiting requests after this much work (ms). */
 const ENCODE_SLICE_MS = 8;
 
+/**
+ * Tokenizers by what they are, not which object holds them: a reloaded checkpoint (training writes one
+ * every few minutes) brings the same vocabulary in a new object, and must not cost a rebuild.
+ */
+const tokenizerKeys = new WeakMap<NativeTokenizer, string>();
+function tokenizerKey(tokenizer: NativeTokenizer): string {
+  let key = tokenizerKeys.get(tokenizer);
+  if (key === undefined) {
+    key = createHash('sha256').update(tokenizer.serialize()).digest('hex');
+    tokenizerKeys.set(tokenizer, key);
+  }
+  return key;
+}
+
 export class WorkspaceTokens {
-  private built: { tokenizer: NativeTokenizer; index: RepositoryIndex } | undefined;
-  private building: { workspace: WorkspaceContext; version: number; tokenizer: NativeTokenizer; done: Promise<RepositoryIndex | undefined> } | undefined;
+  private built: { tokenizer: string; index: RepositoryIndex } | undefined;
+  private building: { workspace: WorkspaceContext; version: number; tokenizer: string; done: Promise<RepositoryIndex | undefined> } | undefined;
   /** Tokens per file, reused across rebuilds while the file's text and the tokenizer stay the same. */
   private readonly encoded = new Map<string, { text: string; tokens: Int32Array }>();
-  private encodedWith: NativeTokenizer | undefined;
+  private encodedWith: string | undefined;
 
   constructor(private readonly sort: SuffixSorter) {}
 
   /** The latest finished index for this tokenizer, whichever workspace state it was built from. */
   latest(tokenizer: NativeTokenizer): RepositoryIndex | undefined {
-    return this.built?.tokenizer === tokenizer ? this.built.index : undefined;
+    return this.built?.tokenizer === tokenizerKey(tokenizer) ? this.built.index : undefined;
   }
 
   isCurrent(workspace: WorkspaceContext, tokenizer: NativeTokenizer): boolean {
@@ -46,19 +61,20 @@ export class WorkspaceTokens {
   /** An index of this workspace state for this tokenizer: the finished one, the one being built, or a new build. */
   refresh(workspace: WorkspaceContext, tokenizer: NativeTokenizer): Promise<RepositoryIndex | undefined> {
     if (this.isCurrent(workspace, tokenizer)) return Promise.resolve(this.latest(tokenizer));
+    const key = tokenizerKey(tokenizer);
     const b = this.building;
-    if (b && b.workspace === workspace && b.version === workspace.version && b.tokenizer === tokenizer) return b.done;
-    const done = this.build(workspace, workspace.version, tokenizer);
-    this.building = { workspace, version: workspace.version, tokenizer, done };
+    if (b && b.workspace === workspace && b.version === workspace.version && b.tokenizer === key) return b.done;
+    const done = this.build(workspace, workspace.version, tokenizer, key);
+    this.building = { workspace, version: workspace.version, tokenizer: key, done };
     return done;
   }
 
-  private async build(workspace: WorkspaceContext, version: number, tokenizer: NativeTokenizer): Promise<RepositoryIndex | undefined> {
+  private async build(workspace: WorkspaceContext, version: number, tokenizer: NativeTokenizer, key: string): Promise<RepositoryIndex | undefined> {
     if (workspace.fileCount === 0) return undefined;
     const started = performance.now();
-    if (this.encodedWith !== tokenizer) {
+    if (this.encodedWith !== key) {
       this.encoded.clear();
-      this.encodedWith = tokenizer;
+      this.encodedWith = key;
     }
     const paths: string[] = [];
     const files: Int32Array[] = [];
@@ -86,7 +102,7 @@ export class WorkspaceTokens {
     const index: RepositoryIndex = { array, ranges, workspace, version, buildMs: performance.now() - started };
     // A slower, older build must not replace a newer one.
     const current = this.latest(tokenizer);
-    if (!current || current.workspace !== workspace || current.version <= version) this.built = { tokenizer, index };
+    if (!current || current.workspace !== workspace || current.version <= version) this.built = { tokenizer: key, index };
     return index;
   }
 }

@@ -5,26 +5,29 @@
  * (validation loss stays comparable) and no text of a validation file leaks into training.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../../shared/boundedRead';
+
+/**
+ * The collector skips files over 1 MB, but a file can grow or be swapped for a link or a FIFO between
+ * the walk and this read, long after; a file over this cap is left out rather than read whole.
+ */
+export const MAX_DOCUMENT_BYTES = 8 * 1024 * 1024;
 
 export interface Document { path: string; text: Buffer }
 
 export interface ReadResult { documents: Document[]; unreadable: { path: string; reason: string }[] }
 
 /** Read files concurrently (a few at a time); files that cannot be read are reported, not fatal. */
-export async function readDocuments(paths: string[], concurrency = 16): Promise<ReadResult> {
+export async function readDocuments(paths: string[], concurrency = 16, maxBytes = MAX_DOCUMENT_BYTES): Promise<ReadResult> {
   const documents: (Document | undefined)[] = new Array(paths.length);
   const unreadable: { path: string; reason: string }[] = [];
   let next = 0;
   async function worker(): Promise<void> {
     while (next < paths.length) {
       const i = next++;
-      try {
-        const text = await readFile(paths[i]);
-        if (text.length > 0) documents[i] = { path: paths[i], text };
-      } catch (err) {
-        unreadable.push({ path: paths[i], reason: (err as Error).message });
-      }
+      const read = await readRegularFile(paths[i], maxBytes);
+      if ('refused' in read) unreadable.push({ path: paths[i], reason: read.detail ? `${read.refused}: ${read.detail}` : read.refused });
+      else if (read.data.length > 0) documents[i] = { path: paths[i], text: read.data };
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker));

@@ -53,6 +53,11 @@ export class WorkspaceIndexer implements vscode.Disposable {
     return this.indexing;
   }
 
+  /** Resolves when the workspace index being built (if any) serves completions. */
+  whenIndexed(): Promise<void> {
+    return this.indexing ?? Promise.resolve();
+  }
+
   private update(uri: vscode.Uri, text: string | undefined): void {
     if (!this.indexed || uri.scheme !== 'file') return;
     if (text !== undefined && (text.length > MAX_UPDATE_BYTES || !vscode.workspace.getWorkspaceFolder(uri))) return;

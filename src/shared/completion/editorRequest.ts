@@ -14,6 +14,9 @@ import { fitPrompt, promptCharBudget, type Prompt } from './promptBuilder';
  */
 export const DEFAULT_MIN_CONFIDENCE = 0.4;
 
+/** The longest suggestion, in tokens (seedling.completion.maxTokens; the CLI's and eval's default too). */
+export const DEFAULT_MAX_TOKENS = 48;
+
 /** How much of the document each side of the cursor goes with a request, for copying and the ∞-gram. */
 export const COPY_WINDOW_CHARS = 100_000;
 

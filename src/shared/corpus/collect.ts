@@ -8,8 +8,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
+import { readRegularFile } from '../boundedRead';
 import { hasGeneratedMarker, isGeneratedDirectory, looksBinary, looksMinified, skipByName, type SkipReason } from './fileFilters';
 import { IgnoreStack, excludeMatcher } from './ignoreRules';
 import type { Corpus, CorpusFile, CorpusSummary } from './types';
@@ -68,12 +69,16 @@ class Collector {
     this.skipped[reason] = (this.skipped[reason] ?? 0) + 1;
   }
 
+  /** Set by the first file that does not fit: from then on nothing more is opened or listed. */
+  private capped = false;
+
   private full(): boolean {
-    return this.entries.length >= this.maxFiles || this.totalBytes >= this.maxTotalBytes;
+    return this.capped || this.entries.length >= this.maxFiles || this.totalBytes >= this.maxTotalBytes;
   }
 
   private async walkDir(root: string, relDir: string, stack: IgnoreStack): Promise<void> {
     this.options.signal?.throwIfAborted();
+    if (this.full()) return;
     let dirents: Dirent[];
     try {
       dirents = await readdir(path.join(root, relDir), { withFileTypes: true });
@@ -82,7 +87,8 @@ class Collector {
       return;
     }
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const pushed = await stack.enter(relDir);
+    const gitignore = await stack.enter(relDir, this.options.signal);
+    if (gitignore.refused) this.skip('unsafe .gitignore');
     try {
       // This directory's files first, then its subdirectories, each in name order.
       const files: string[] = [];
@@ -105,7 +111,7 @@ class Collector {
       await this.walkFiles(root, files);
       for (const rel of dirs) await this.walkDir(root, rel, stack);
     } finally {
-      if (pushed) stack.leave();
+      if (gitignore.added) stack.leave();
     }
   }
 
@@ -113,13 +119,22 @@ class Collector {
   private async walkFiles(root: string, rels: string[]): Promise<void> {
     for (let i = 0; i < rels.length; i += READ_CONCURRENCY) {
       this.options.signal?.throwIfAborted();
+      if (this.full()) {
+        // The rest of this directory is counted, not read; walkDir lists no further directories.
+        this.skipped['total size cap'] = (this.skipped['total size cap'] ?? 0) + rels.length - i;
+        return;
+      }
       const batch = rels.slice(i, i + READ_CONCURRENCY);
       const verdicts = await Promise.all(batch.map((rel) => this.inspect(path.join(root, rel))));
       for (let k = 0; k < batch.length; k++) {
         const v = verdicts[k];
         if ('reason' in v) { this.skip(v.reason); continue; }
         if (this.seen.has(v.hash)) { this.skip('duplicate'); continue; }
-        if (this.full() || this.totalBytes + v.bytes > this.maxTotalBytes) { this.skip('total size cap'); continue; }
+        if (this.full() || this.totalBytes + v.bytes > this.maxTotalBytes) {
+          this.capped = true;
+          this.skip('total size cap');
+          continue;
+        }
         this.seen.add(v.hash);
         this.totalBytes += v.bytes;
         this.entries.push({ path: path.join(root, batch[k]), root, relativePath: batch[k], bytes: v.bytes });
@@ -128,23 +143,16 @@ class Collector {
   }
 
   private async inspect(file: string): Promise<{ reason: SkipReason } | { hash: string; bytes: number }> {
-    let handle;
-    try {
-      handle = await open(file, 'r');
-      const { size } = await handle.stat();
-      if (size > this.maxFileBytes) return { reason: 'too large' };
-      if (size === 0) return { reason: 'generated' };
-      const data = await handle.readFile();
-      if (looksBinary(data.subarray(0, 8192))) return { reason: 'binary' };
-      const text = data.toString('utf8');
-      if (looksMinified(text)) return { reason: 'minified' };
-      if (hasGeneratedMarker(text)) return { reason: 'generated' };
-      return { hash: createHash('sha1').update(data).digest('hex'), bytes: data.length };
-    } catch {
-      return { reason: 'unreadable' };
-    } finally {
-      await handle?.close();
-    }
+    // Listed as a regular file, but it may have become a link, a FIFO or a larger file since.
+    const read = await readRegularFile(file, this.maxFileBytes, this.options.signal);
+    if ('refused' in read) return { reason: read.refused === 'too large' ? 'too large' : 'unreadable' };
+    const data = read.data;
+    if (data.length === 0) return { reason: 'generated' };
+    if (looksBinary(data.subarray(0, 8192))) return { reason: 'binary' };
+    const text = data.toString('utf8');
+    if (looksMinified(text)) return { reason: 'minified' };
+    if (hasGeneratedMarker(text)) return { reason: 'generated' };
+    return { hash: createHash('sha1').update(data).digest('hex'), bytes: data.length };
   }
 }
 

@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 
 export type SkipReason =
-  | 'ignored' | 'binary' | 'too large' | 'minified' | 'generated' | 'duplicate' | 'unreadable' | 'total size cap';
+  | 'ignored' | 'binary' | 'too large' | 'minified' | 'generated' | 'duplicate' | 'unreadable' | 'total size cap'
+  | 'unsafe .gitignore';
 
 /** Directories that hold dependencies, build output or tool caches, never the user's own code. */
 const GENERATED_DIRS = new Set([

@@ -3,8 +3,14 @@
  * caller's extra exclude globs (VS Code's files.exclude / search.exclude style).
  */
 import ignore, { type Ignore } from 'ignore';
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { readRegularFile, type RefusedRead } from '../boundedRead';
+
+/** A .gitignore above this is not a list of paths someone wrote; it is left out. */
+export const MAX_GITIGNORE_BYTES = 1024 * 1024;
+
+/** More patterns than this from one glob's braces is an error, not a long wait: {a,b} 30 times is 2^30. */
+export const MAX_BRACE_EXPANSIONS = 1000;
 
 /** The rules of one directory's .gitignore. `dir` is relative to the root, with '/' separators ('' = root). */
 interface ScopedRules { dir: string; rules: Ignore }
@@ -13,28 +19,38 @@ interface ScopedRules { dir: string; rules: Ignore }
  * VS Code globs are close to gitignore patterns except for brace alternatives ({a,b}); expand those
  * (nested braces too) and hand the rest to the gitignore matcher, which anchors "a/b" patterns to
  * the root and lets "name" or "**\/name" match at any depth, as VS Code does.
+ * Throws past `limit` patterns; the work done is bounded by the patterns produced, so it fails fast.
  */
-export function expandBraces(glob: string): string[] {
+export function expandBraces(glob: string, limit = MAX_BRACE_EXPANSIONS): string[] {
+  const out: string[] = [];
+  expandInto(glob, out, limit, glob);
+  return out;
+}
+
+function expandInto(glob: string, out: string[], limit: number, original: string): void {
   const open = glob.indexOf('{');
-  if (open < 0) return [glob];
-  let depth = 0;
-  for (let i = open; i < glob.length; i++) {
+  let close = -1;
+  for (let i = open, depth = 0; open >= 0 && i < glob.length; i++) {
     if (glob[i] === '{') depth++;
-    else if (glob[i] === '}' && --depth === 0) {
-      const inner = glob.slice(open + 1, i);
-      const parts: string[] = [];
-      let start = 0;
-      let d = 0;
-      for (let j = 0; j < inner.length; j++) {
-        if (inner[j] === '{') d++;
-        else if (inner[j] === '}') d--;
-        else if (inner[j] === ',' && d === 0) { parts.push(inner.slice(start, j)); start = j + 1; }
-      }
-      parts.push(inner.slice(start));
-      return parts.flatMap((p) => expandBraces(glob.slice(0, open) + p + glob.slice(i + 1)));
+    else if (glob[i] === '}' && --depth === 0) { close = i; break; }
+  }
+  if (close < 0) {
+    if (out.length >= limit) {
+      throw new Error(`the exclude glob "${original.slice(0, 80)}" expands to more than ${limit} patterns; simplify its {braces}`);
+    }
+    out.push(glob);
+    return;
+  }
+  const inner = glob.slice(open + 1, close);
+  let start = 0;
+  for (let j = 0, d = 0; j <= inner.length; j++) {
+    if (inner[j] === '{') d++;
+    else if (inner[j] === '}') d--;
+    else if (j === inner.length || (inner[j] === ',' && d === 0)) {
+      expandInto(glob.slice(0, open) + inner.slice(start, j) + glob.slice(close + 1), out, limit, original);
+      start = j + 1;
     }
   }
-  return [glob];
 }
 
 export function excludeMatcher(globs: string[]): Ignore {
@@ -54,16 +70,16 @@ export class IgnoreStack {
 
   constructor(private readonly root: string, private readonly extra: Ignore) {}
 
-  /** Read dir/.gitignore (if any) before walking into dir. Returns whether rules were added. */
-  async enter(relDir: string): Promise<boolean> {
-    let text: string;
-    try {
-      text = await readFile(path.join(this.root, relDir, '.gitignore'), 'utf8');
-    } catch {
-      return false;
-    }
-    this.scopes.push({ dir: relDir, rules: ignore().add(text) });
-    return true;
+  /**
+   * Read dir/.gitignore (if any) before walking into dir. A .gitignore that is a link, a device, a
+   * FIFO or over MAX_GITIGNORE_BYTES is refused (as git refuses a symlinked .gitignore) and its
+   * reason returned; a missing one is simply absent.
+   */
+  async enter(relDir: string, signal?: AbortSignal): Promise<{ added: boolean; refused?: RefusedRead }> {
+    const read = await readRegularFile(path.join(this.root, relDir, '.gitignore'), MAX_GITIGNORE_BYTES, signal);
+    if ('refused' in read) return { added: false, refused: read.refused === 'missing' ? undefined : read.refused };
+    this.scopes.push({ dir: relDir, rules: ignore().add(read.data.toString('utf8')) });
+    return { added: true };
   }
 
   leave(): void { this.scopes.pop(); }
