@@ -15,11 +15,10 @@
 //
 //   node scripts/bench-attention.mjs [--preset small] [--threads 2] [--repeat 7]   (needs npm run build)
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import { requireSource } from './require-source.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : fallback; };
@@ -40,16 +39,9 @@ function messageBytes(message) {
 const scratch = await mkdtemp(path.join(tmpdir(), 'seedling-bench-attention-'));
 let client;
 try {
-  const bundle = path.join(scratch, 'host.cjs');
-  await esbuild.build({
-    stdin: {
-      contents: "export { EngineClient } from './src/shared/engineClient';\n" +
-        "export { toAttentionView, matrixFor } from './src/host/dashboard/attentionData';\n",
-      resolveDir: root, loader: 'ts',
-    },
-    outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning',
-  });
-  const { EngineClient, toAttentionView, matrixFor } = createRequire(import.meta.url)(bundle);
+  const { EngineClient, toAttentionView, matrixFor } = await requireSource(
+    "export { EngineClient } from './src/shared/engineClient';\n" +
+    "export { toAttentionView, matrixFor } from './src/host/dashboard/attentionData';\n");
   client = new EngineClient({ enginePath: path.join(root, 'dist', 'engineProcess.js'), env: { SEEDLING_THREADS: String(threads) } });
 
   const fixture = path.join(root, 'test', 'fixtures', 'e2e-workspace', 'src');

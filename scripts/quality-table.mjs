@@ -5,14 +5,9 @@
 // right in a row, share of characters saved accepting line by line; the ratio to the better baseline;
 // and for Seedling at the threshold (default: the editor's), the share of cursors shown a suggestion
 // and exact match among those. Markdown on stdout. Scored with src/eval/cursorMetrics.ts.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { requireSource } from './require-source.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const ti = args.indexOf('--threshold');
 const runs = args.filter((a, i) => a.includes('=') && (ti < 0 || i !== ti + 1)).map((a) => a.split('='));
@@ -20,18 +15,9 @@ if (runs.length === 0) {
   console.error('usage: node scripts/quality-table.mjs NAME=DETAILS.jsonl... [--threshold X]');
   process.exit(2);
 }
-const scratch = mkdtempSync(path.join(tmpdir(), 'seedling-quality-table-'));
-const bundle = path.join(scratch, 'metrics.cjs');
-await esbuild.build({
-  stdin: {
-    contents: "export { scoreSuggestion, summarizeCursor } from './src/eval/cursorMetrics';\n" +
-      "export { DEFAULT_MIN_CONFIDENCE } from './src/shared/completion/editorRequest';\n",
-    resolveDir: root, loader: 'ts',
-  },
-  outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning',
-});
-const { scoreSuggestion, summarizeCursor, DEFAULT_MIN_CONFIDENCE } = createRequire(import.meta.url)(bundle);
-rmSync(scratch, { recursive: true, force: true });
+const { scoreSuggestion, summarizeCursor, DEFAULT_MIN_CONFIDENCE } = await requireSource(
+  "export { scoreSuggestion, summarizeCursor } from './src/eval/cursorMetrics';\n" +
+  "export { DEFAULT_MIN_CONFIDENCE } from './src/shared/completion/editorRequest';\n");
 const threshold = ti >= 0 ? Number(args[ti + 1]) : DEFAULT_MIN_CONFIDENCE;
 const KINDS = ['end-of-line', 'mid-line', 'new-line'];
 const BASELINES = ['copy', 'char-12-gram'];
