@@ -193,8 +193,14 @@ struct CompletePrompt {
             heal = o.Get("heal").ToBoolean().Value();
             return_prompt = o.Get("returnPrompt").ToBoolean().Value();
             Napi::Value ctx = o.Get("context");
-            if (!ctx.IsUndefined() && !ctx.IsNull()) context = ReadBytes(env, ctx, "context");
-            max_context = static_cast<int32_t>(OptionalNumber(o, "contextMaxTokens", max_prompt / 3));
+            if (!ctx.IsUndefined() && !ctx.IsNull()) {
+                context = ReadBytes(env, ctx, "context");
+                // The share of the prompt that related code may take is the completion policy's to
+                // decide (src/engine/cursorCompletion.ts), in one place: no default here.
+                if (!o.Get("contextMaxTokens").IsNumber())
+                    throw Napi::TypeError::New(env, "contextMaxTokens is required with context");
+                max_context = static_cast<int32_t>(o.Get("contextMaxTokens").As<Napi::Number>().DoubleValue());
+            }
         }
         if (max_prompt < 8) throw Napi::RangeError::New(env, "maxTokens leaves no room for the prompt in the context");
         if (max_context < 0 || max_context > max_prompt / 2)

@@ -76,7 +76,7 @@ export interface CompletePromptOptions extends GenerateOptions {
   promptMode?: 'fim' | 'prefix';
   /** Back up to the last pre-token's start, constrain generation to retype it, strip it from the text. */
   heal?: boolean;
-  /** Related code put first, then FILE_SEP; capped at contextMaxTokens (default a third of the prompt). */
+  /** Related code put first, then FILE_SEP; capped at contextMaxTokens (required with context). */
   context?: string;
   contextMaxTokens?: number;
   /** Return the prompt tokens that were run (for score()). */
