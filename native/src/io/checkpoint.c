@@ -172,9 +172,12 @@ static sl_status write_file_atomically(const char *path, uint32_t dtype, const s
     size_t tmp_len = strlen(path) + 32;
     char *tmp = malloc(tmp_len);
     if (!tmp) return sl_fail(SL_ERR_OUT_OF_MEMORY, "out of memory for a temp file name");
-    snprintf(tmp, tmp_len, "%s.tmp-%ld", path, (long)getpid());
-
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* mkstemp: an unpredictable name, created exclusively (O_EXCL) with mode 0600, so nobody can
+     * plant a link under the name first, and the weights (which memorise the user's code) stay
+     * readable by the user only; rename keeps the mode. ".tmp-" marks leftovers of a killed save. */
+    snprintf(tmp, tmp_len, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd >= 0) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
     if (fd < 0) {
         int err = errno;
         sl_status st = sl_fail(SL_ERR_IO, "cannot create checkpoint temp file '%s': %s", tmp, strerror(err));
@@ -295,18 +298,17 @@ static found_section *slot_for(parsed_file *p, uint32_t tag) {
     return NULL;
 }
 
-/* Read the preamble, header and the table of sections, checking bounds and CRCs. */
-static sl_status parse_container(const uint8_t *bytes, size_t len, parsed_file *p) {
-    char a[32], b[32];
+/* Magic, version and header length: the first SL_CHECKPOINT_PREAMBLE_BYTES. `len` is the file's
+ * length when less, so a short file gets the same message from a path as from memory. */
+static sl_status check_preamble(const uint8_t *bytes, size_t len, uint32_t *out_header_len) {
     if (len == 0) return sl_fail(SL_ERR_CORRUPT, "checkpoint is empty (0 bytes)");
     if (len < SL_CHECKPOINT_MAGIC_BYTES || memcmp(bytes, SL_CHECKPOINT_MAGIC, SL_CHECKPOINT_MAGIC_BYTES) != 0)
         return sl_fail(SL_ERR_CORRUPT, "not a Seedling checkpoint (the file does not start with \"SEEDLING\")");
-    sl_byte_reader r = sl_byte_reader_init(bytes, len);
-    r.pos = SL_CHECKPOINT_MAGIC_BYTES;
-    uint32_t version, header_len, n_sections;
-    if (!sl_read_u32(&r, &version) || !sl_read_u32(&r, &header_len))
+    if (len < SL_CHECKPOINT_PREAMBLE_BYTES)
         return sl_fail(SL_ERR_CORRUPT, "checkpoint truncated: the header needs %d bytes, file has %zu",
                        SL_CHECKPOINT_PREAMBLE_BYTES, len);
+    uint32_t version = sl_decode_u32le(bytes + SL_CHECKPOINT_MAGIC_BYTES);
+    uint32_t header_len = sl_decode_u32le(bytes + SL_CHECKPOINT_MAGIC_BYTES + 4);
     if (version > SL_CHECKPOINT_VERSION)
         return sl_fail(SL_ERR_UNSUPPORTED, "checkpoint file version %u is newer than this engine supports (%u)",
                        version, SL_CHECKPOINT_VERSION);
@@ -314,6 +316,18 @@ static sl_status parse_container(const uint8_t *bytes, size_t len, parsed_file *
     if (header_len < SL_CHECKPOINT_HEADER_V1_BYTES)
         return sl_fail(SL_ERR_CORRUPT, "checkpoint header length %u is shorter than version %u's %d bytes",
                        header_len, version, SL_CHECKPOINT_HEADER_V1_BYTES);
+    *out_header_len = header_len;
+    return SL_OK;
+}
+
+/* Read the preamble, header and the table of sections, checking bounds and CRCs. */
+static sl_status parse_container(const uint8_t *bytes, size_t len, parsed_file *p) {
+    char a[32], b[32];
+    uint32_t header_len, n_sections;
+    sl_status pre = check_preamble(bytes, len, &header_len);
+    if (pre != SL_OK) return pre;
+    sl_byte_reader r = sl_byte_reader_init(bytes, len);
+    r.pos = SL_CHECKPOINT_PREAMBLE_BYTES;
     const uint8_t *header;
     if (!sl_read_span(&r, header_len, &header))
         return sl_fail(SL_ERR_CORRUPT, "checkpoint truncated: the header needs %s bytes, file has %s left",
@@ -550,6 +564,30 @@ fail:
     return st;
 }
 
+/* The preamble and the size bound, before a byte of the body is read or allocated for. */
+static sl_status check_file_head(int fd, const char *path, uint64_t size) {
+    uint8_t pre[SL_CHECKPOINT_PREAMBLE_BYTES];
+    size_t want = size < sizeof pre ? (size_t)size : sizeof pre, got = 0;
+    while (got < want) {
+        ssize_t r = pread(fd, pre + got, want - got, (off_t)got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return sl_fail(SL_ERR_IO, "cannot read checkpoint '%s': %s", path, r < 0 ? strerror(errno) : "it got shorter");
+        got += (size_t)r;
+    }
+    uint32_t header_len;
+    sl_status st = check_preamble(pre, got, &header_len);
+    if (st != SL_OK) {
+        char inner[512];
+        snprintf(inner, sizeof inner, "%s", sl_last_error());
+        return sl_fail(st, "%s: %s", path, inner);
+    }
+    char a[32], b[32];
+    if (size > SL_CHECKPOINT_MAX_FILE_BYTES)
+        return sl_fail(SL_ERR_CORRUPT, "%s: checkpoint is %s bytes, larger than any model this engine makes (%s); not read",
+                       path, with_commas(size, a), with_commas(SL_CHECKPOINT_MAX_FILE_BYTES, b));
+    return SL_OK;
+}
+
 sl_status sl_checkpoint_load(const char *path, sl_model **out_model, sl_tokenizer **out_tok,
                              sl_trainer **out_trainer) {
     if (out_model) *out_model = NULL;
@@ -557,7 +595,8 @@ sl_status sl_checkpoint_load(const char *path, sl_model **out_model, sl_tokenize
     if (out_trainer) *out_trainer = NULL;
     if (!path || !out_model || !out_tok)
         return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_checkpoint_load: path, out_model and out_tok are required");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below as not a regular file). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         int err = errno;
         return sl_fail(SL_ERR_IO, "cannot open checkpoint '%s': %s", path, strerror(err));
@@ -572,6 +611,11 @@ sl_status sl_checkpoint_load(const char *path, sl_model **out_model, sl_tokenize
         close(fd);
         return sl_fail(SL_ERR_IO, "checkpoint '%s' is %s, not a regular file", path,
                        S_ISDIR(sb.st_mode) ? "a directory" : "a device, pipe or socket");
+    }
+    sl_status head = check_file_head(fd, path, (uint64_t)sb.st_size);
+    if (head != SL_OK) {
+        close(fd);
+        return head;
     }
     size_t len = (size_t)sb.st_size;
     uint8_t *bytes = malloc(len ? len : 1);

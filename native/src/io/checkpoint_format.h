@@ -44,6 +44,9 @@
 #define SL_CHECKPOINT_SECTION_HEADER_BYTES 16
 /* More would only ever be a damaged count; keeps a hostile file from making us loop long. */
 #define SL_CHECKPOINT_MAX_SECTIONS 64
+/* The largest preset (about 98M parameters) with its AdamW moments is about 1.2 GB; a file beyond
+ * this is refused before its body is read, so a hostile 10 GB file costs neither memory nor time. */
+#define SL_CHECKPOINT_MAX_FILE_BYTES ((uint64_t)4 << 30)
 
 #define SL_CHECKPOINT_CONFIG_BYTES 20
 /* step, tokens_seen, rng_state (8 each), 14 option fields of 4 bytes, seed (8) */

@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { readCorpusExcludes, type ConfigService } from '../config';
-import { collectCorpus } from '../../shared/corpus';
+import { collectCorpus, singleFileVerdict } from '../../shared/corpus';
 import type { Engine } from '../../shared/engineApi';
 import { describeError, type Log } from '../log';
 import type { ModelHost } from '../modelHost';
@@ -60,9 +60,24 @@ export class WorkspaceIndexer implements vscode.Disposable {
 
   private update(uri: vscode.Uri, text: string | undefined): void {
     if (!this.indexed || uri.scheme !== 'file') return;
-    if (text !== undefined && (text.length > MAX_UPDATE_BYTES || !vscode.workspace.getWorkspaceFolder(uri))) return;
-    this.engine.request('updateFile', text === undefined ? { path: uri.fsPath } : { path: uri.fsPath, text })
+    void this.admit(uri, text).then((admitted) => this.engine.request('updateFile', admitted === undefined ? { path: uri.fsPath } : { path: uri.fsPath, text: admitted }))
       .catch((err) => this.log.debug(`updateFile ${uri.fsPath}: ${describeError(err)}`));
+  }
+
+  /**
+   * The saved text when the corpus walk would keep this file, else undefined: a save must not bring
+   * an ignored, excluded or secret-looking file into the index. A file that is left out is also
+   * removed from the index, in case an earlier version of it was in.
+   */
+  private async admit(uri: vscode.Uri, text: string | undefined): Promise<string | undefined> {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    if (text === undefined || !folder || text.length > MAX_UPDATE_BYTES) return undefined;
+    const reason = await singleFileVerdict(folder.uri.fsPath, uri.fsPath, Buffer.from(text, 'utf8'), {
+      excludeGlobs: readCorpusExcludes(folder, this.config.current), maxFileBytes: MAX_UPDATE_BYTES,
+    });
+    if (reason === undefined) return text;
+    this.log.debug(`not indexed (${reason}): ${uri.fsPath}`);
+    return undefined;
   }
 
   dispose(): void {

@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CheckpointPoint, ModelFacts, ProgressPoint, RunEnd, RunInfo, RunRecord } from '../../shared/dashboard/messages';
 import type { CorpusSummary } from '../../shared/corpus/types';
+import { appendPrivateFile, writePrivateFileAtomically } from '../../shared/privateFiles';
 
 export const HISTORY_FILE = 'runs.jsonl';
 const MAX_RUNS = 20;
@@ -81,8 +82,7 @@ export class RunHistory {
     this.pending = [];
     if (chunk) {
       this.writing = this.writing.then(async () => {
-        await fs.mkdir(path.dirname(this.file), { recursive: true });
-        await fs.appendFile(this.file, chunk, 'utf8');
+        await appendPrivateFile(this.file, chunk);
       }).catch((err) => { this.onWriteError?.(err instanceof Error ? err : new Error(String(err))); });
     }
     return this.writing;
@@ -162,12 +162,6 @@ export class RunHistory {
       for (const c of rec.checkpoints) lines.push(JSON.stringify({ kind: 'checkpoint', runId: rec.info.runId, checkpoint: c }));
       if (rec.end) lines.push(JSON.stringify({ kind: 'end', end: rec.end }));
     }
-    const tmp = `${this.file}.tmp-${process.pid}`;
-    try {
-      await fs.writeFile(tmp, lines.join('\n') + '\n', 'utf8');
-      await fs.rename(tmp, this.file);
-    } catch {
-      await fs.rm(tmp, { force: true }).catch(() => {});
-    }
+    await writePrivateFileAtomically(this.file, lines.join('\n') + '\n').catch(() => undefined);
   }
 }

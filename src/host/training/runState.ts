@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { writePrivateFileAtomically } from '../../shared/privateFiles';
 import type { PresetName } from '../../shared/protocol';
 
 export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed';
@@ -42,13 +43,9 @@ export async function readRunState(dir: string): Promise<RunState | undefined> {
   }
 }
 
-/** Written whole to a temporary file and renamed, so a reader never sees half a file. */
+/** Written whole and atomically, readable by the user only (it names the workspace's folders). */
 export async function writeRunState(dir: string, state: RunState): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
-  const file = path.join(dir, RUN_STATE_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(state, null, 2));
-  await fs.rename(tmp, file);
+  await writePrivateFileAtomically(path.join(dir, RUN_STATE_FILE), JSON.stringify(state, null, 2));
 }
 
 /** Serialises writes: progress events arrive faster than the disk, and the last state must win. */

@@ -2,8 +2,8 @@
  * collect.ts: walk the workspace roots and pick the files a model should learn from.
  *
  * Skipped (and counted by reason): .gitignore'd and excluded paths, dependency/build directories,
- * binary, minified, generated and oversized files, exact duplicates, and whatever exceeds the total
- * size cap. Everything is async (fs/promises), a few files at a time, and abortable, so an extension
+ * binary, minified, generated and oversized files, credentials (by name or by a key-like line; see
+ * secrets.ts), exact duplicates, and whatever exceeds the total size cap. Everything is async (fs/promises), a few files at a time, and abortable, so an extension
  * host stays responsive while a large repository is scanned.
  */
 import { createHash } from 'node:crypto';
@@ -11,7 +11,8 @@ import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { readRegularFile } from '../boundedRead';
-import { hasGeneratedMarker, isGeneratedDirectory, looksBinary, looksMinified, skipByName, type SkipReason } from './fileFilters';
+import { directoryVerdict, fileNameVerdict } from './entryVerdicts';
+import { skipByContent, type SkipReason } from './fileFilters';
 import { IgnoreStack, excludeMatcher } from './ignoreRules';
 import type { Corpus, CorpusFile, CorpusSummary } from './types';
 
@@ -96,13 +97,12 @@ class Collector {
       for (const d of dirents) {
         const rel = relDir ? `${relDir}/${d.name}` : d.name;
         if (d.isDirectory()) {
-          if (d.name === '.git') continue;  // not even counted: never part of a workspace's text
-          if (isGeneratedDirectory(d.name)) this.skip('generated');
-          else if (stack.isIgnored(rel, true)) this.skip('ignored');
-          else dirs.push(rel);
+          const verdict = directoryVerdict(d.name, rel, stack);
+          if (verdict) this.skip(verdict);
+          else if (verdict === undefined) dirs.push(rel);
         } else if (d.isFile()) {
           if (d.name === '.gitignore') continue;
-          const byName = stack.isIgnored(rel, false) ? 'ignored' : skipByName(d.name);
+          const byName = fileNameVerdict(d.name, rel, stack);
           if (byName) this.skip(byName);
           else files.push(rel);
         }
@@ -146,13 +146,9 @@ class Collector {
     // Listed as a regular file, but it may have become a link, a FIFO or a larger file since.
     const read = await readRegularFile(file, this.maxFileBytes, this.options.signal);
     if ('refused' in read) return { reason: read.refused === 'too large' ? 'too large' : 'unreadable' };
-    const data = read.data;
-    if (data.length === 0) return { reason: 'generated' };
-    if (looksBinary(data.subarray(0, 8192))) return { reason: 'binary' };
-    const text = data.toString('utf8');
-    if (looksMinified(text)) return { reason: 'minified' };
-    if (hasGeneratedMarker(text)) return { reason: 'generated' };
-    return { hash: createHash('sha1').update(data).digest('hex'), bytes: data.length };
+    const reason = skipByContent(read.data);
+    if (reason) return { reason };
+    return { hash: createHash('sha1').update(read.data).digest('hex'), bytes: read.data.length };
   }
 }
 

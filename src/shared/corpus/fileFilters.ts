@@ -3,10 +3,11 @@
  * Pure functions (no I/O), so each rule is unit-tested on its own.
  */
 import * as path from 'node:path';
+import { findSecretLine, isSecretFileName } from './secrets';
 
 export type SkipReason =
   | 'ignored' | 'binary' | 'too large' | 'minified' | 'generated' | 'duplicate' | 'unreadable' | 'total size cap'
-  | 'unsafe .gitignore';
+  | 'unsafe .gitignore' | 'secret file' | 'secret-like content';
 
 /** Directories that hold dependencies, build output or tool caches, never the user's own code. */
 const GENERATED_DIRS = new Set([
@@ -38,6 +39,7 @@ export function isGeneratedDirectory(name: string): boolean {
 
 /** A generated or binary file recognizable by its name alone. */
 export function skipByName(fileName: string): SkipReason | undefined {
+  if (isSecretFileName(fileName)) return 'secret file';
   const lower = fileName.toLowerCase();
   if (BINARY_EXTENSIONS.has(path.extname(lower))) return 'binary';
   if (GENERATED_NAMES.has(fileName)) return 'generated';
@@ -72,4 +74,15 @@ const GENERATED_MARKERS = [/@generated\b/, /\bDO NOT EDIT\b/, /\bauto-?generated
 export function hasGeneratedMarker(text: string): boolean {
   const head = text.slice(0, 1024);
   return GENERATED_MARKERS.some((r) => r.test(head));
+}
+
+/** Why a file's content is not worth learning from (or must not be learnt), or undefined to keep it. */
+export function skipByContent(data: Buffer): SkipReason | undefined {
+  if (data.length === 0) return 'generated';
+  if (looksBinary(data.subarray(0, 8192))) return 'binary';
+  const text = data.toString('utf8');
+  if (looksMinified(text)) return 'minified';
+  if (hasGeneratedMarker(text)) return 'generated';
+  if (findSecretLine(text) > 0) return 'secret-like content';
+  return undefined;
 }

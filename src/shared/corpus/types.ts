@@ -7,7 +7,7 @@
 export interface CorpusSummary {
   files: number;
   bytes: number;
-  skipped: Record<string, number>; // reason -> count: binary, ignored, too large, minified, generated, duplicate
+  skipped: Record<string, number>; // reason -> count: binary, ignored, too large, minified, generated, duplicate, secret file, secret-like content, ...
 }
 
 export interface CorpusFile { path: string; root: string; relativePath: string; bytes: number }
