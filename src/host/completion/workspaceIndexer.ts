@@ -29,13 +29,15 @@ export class WorkspaceIndexer implements vscode.Disposable {
       vscode.workspace.onDidSaveTextDocument((d) => this.update(d.uri, d.getText())),
       vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((uri) => this.update(uri, undefined))),
       vscode.workspace.onDidRenameFiles(() => { this.indexed = false; void this.indexAll(); }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => { if (model.current) void this.indexAll(); }),
     ];
   }
 
   private indexAll(): Promise<void> {
     if (this.indexing) return this.indexing;
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    if (folders.length === 0) return Promise.resolve();
+    // Indexing reads the folders' files without a command: not in Restricted Mode, and only folders on disk.
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+    if (folders.length === 0 || !vscode.workspace.isTrusted) return Promise.resolve();
     this.indexed = true;
     this.indexing = (async () => {
       try {
@@ -59,7 +61,7 @@ export class WorkspaceIndexer implements vscode.Disposable {
   }
 
   private update(uri: vscode.Uri, text: string | undefined): void {
-    if (!this.indexed || uri.scheme !== 'file') return;
+    if (!this.indexed || uri.scheme !== 'file' || !vscode.workspace.isTrusted) return;
     void this.admit(uri, text).then((admitted) => this.engine.request('updateFile', admitted === undefined ? { path: uri.fsPath } : { path: uri.fsPath, text: admitted }))
       .catch((err) => this.log.debug(`updateFile ${uri.fsPath}: ${describeError(err)}`));
   }

@@ -174,6 +174,9 @@ export class TrainingController implements vscode.Disposable {
       return { status: 'not-started', message: 'no folder open' };
     }
 
+    const refusal = await this.refuseUntrustedOrVirtual(folders);
+    if (refusal) return refusal;
+
     let previous: RunState | undefined;
     if (resume) {
       previous = await readRunState(this.deps.paths.dir);
@@ -185,6 +188,27 @@ export class TrainingController implements vscode.Disposable {
     }
     const excludes = [...new Set(folders.flatMap((f) => readCorpusExcludes(f, settings)))];
     return run.execute({ settings, folders: folders.map((f) => ({ name: f.name, path: f.uri.fsPath })), excludes, previous });
+  }
+
+  /**
+   * Training reads every file of the folders: not in Restricted Mode (package.json's
+   * capabilities.untrustedWorkspaces says so), and not from a virtual folder, whose files have no
+   * path on this machine's disk.
+   */
+  private async refuseUntrustedOrVirtual(folders: readonly vscode.WorkspaceFolder[]): Promise<TrainOutcome | undefined> {
+    const virtual = folders.find((f) => f.uri.scheme !== 'file');
+    if (virtual) {
+      void vscode.window.showInformationMessage(`Seedling trains on files on this machine's disk, and "${virtual.name}" is a ` +
+        `virtual folder (${virtual.uri.scheme}:). Clone or open it locally to train on it.`);
+      return { status: 'not-started', message: 'virtual workspace' };
+    }
+    if (!vscode.workspace.isTrusted) {
+      const choice = await vscode.window.showInformationMessage('Seedling trains only on trusted folders: training reads ' +
+        'every file of the workspace. Trust this folder to train on it.', 'Manage Workspace Trust');
+      if (choice === 'Manage Workspace Trust') void vscode.commands.executeCommand('workbench.trust.manage');
+      return { status: 'not-started', message: 'workspace not trusted' };
+    }
+    return undefined;
   }
 
   /** What a run shows, in VS Code's terms. */
