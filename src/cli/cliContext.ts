@@ -18,6 +18,8 @@ export interface CliContext {
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
+/** Bad options or arguments: nothing was attempted (as getopt-style tools and BSD's sysexits do). */
+export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
 
 export function defaultInstallRoot(): string {

@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { UsageError, numberOption, requireString, stringOption, type CommandSpec, type Parsed } from './args';
-import { EXIT_OK, type CliContext } from './cliContext';
-import { serveJsonLines } from './jsonLines';
+import { EXIT_ERROR, EXIT_OK, type CliContext } from './cliContext';
+import { MAX_TOKENS_RANGE, TEMPERATURE_RANGE, serveJsonLines } from './jsonLines';
+import { ENGINE_CRASHED } from '../shared/engineErrors';
 import { DEFAULT_MAX_TOKENS, editorRequest } from '../shared/completion/editorRequest';
 import { collectCorpus, describeCorpus } from '../shared/corpus';
 
@@ -19,7 +20,9 @@ export const completeSpec: CommandSpec = {
     'With --prefix/--suffix, prints the completion of the text between them to stdout.',
     'With --stdin, reads one JSON object per line, {"prefix": "...", "suffix": "..."} (optional "maxTokens",',
     '"temperature", "stop"), and writes one line per request, in order: {"completion": "...", "ms": N, ...}',
-    'where ms is the round trip through the engine process. A bad line is answered with {"error": "..."}.',
+    'where ms is the round trip through the engine process. A bad line is answered with {"error": "..."};',
+    'the exit status is 1 when every request failed. If the engine process dies, it is restarted and the model',
+    'reloaded for the next request.',
     'Completions are what the editor would show, by the same request and the same engine path: one line when',
     'text follows the cursor on its line, else up to the end of the block; nothing when the estimate that it is',
     'kept is below --min-confidence. --workspace DIR indexes DIR as the editor indexes an open folder, so the',
@@ -49,8 +52,8 @@ export async function completeCommand(parsed: Parsed, ctx: CliContext): Promise<
   if (!existsSync(model)) throw new UsageError(`model ${model} does not exist`, 'complete');
   const prefix = stringOption(v, 'prefix');
   if (!v.stdin && prefix === undefined) throw new UsageError('give --prefix (and --suffix) or --stdin', 'complete');
-  const maxTokens = numberOption(v, 'max-tokens', 'complete', { min: 1, max: 4096, integer: true }) ?? DEFAULT_MAX_TOKENS;
-  const temperature = numberOption(v, 'temperature', 'complete', { min: 0, max: 10 });
+  const maxTokens = numberOption(v, 'max-tokens', 'complete', { ...MAX_TOKENS_RANGE, integer: true }) ?? DEFAULT_MAX_TOKENS;
+  const temperature = numberOption(v, 'temperature', 'complete', TEMPERATURE_RANGE);
   const threads = numberOption(v, 'threads', 'complete', { min: 1, max: 256, integer: true });
 
   const raw = Boolean(v.raw);
@@ -71,23 +74,46 @@ export async function completeCommand(parsed: Parsed, ctx: CliContext): Promise<
   });
   const stop = () => { void engine.dispose(0); };
   ctx.interrupt.addEventListener('abort', stop, { once: true });
-  try {
+  // The engine forgets its model and index when it dies; bring both back before the next request.
+  let workspaceFiles: string[] | undefined;
+  const prepare = async () => {
     contextLength = (await engine.request('loadModel', { path: model })).config.contextLength;
+    if (workspaceFiles) await engine.request('indexFiles', { files: workspaceFiles });
+  };
+  let restarted: Promise<void> | undefined;
+  const completeSurvivingRestart: typeof completeOne = async (r) => {
+    try {
+      if (restarted) await restarted;
+      return await completeOne(r);
+    } catch (err) {
+      if ((err as { code?: string }).code !== ENGINE_CRASHED || ctx.interrupt.aborted) throw err;
+      restarted ??= prepare().finally(() => { restarted = undefined; });
+      await restarted;
+      return completeOne(r);
+    }
+  };
+  try {
+    await prepare();
     if (workspace !== undefined) {
       const corpus = await collectCorpus([path.resolve(workspace)], [], ctx.interrupt);
       ctx.stderr.write(`workspace: ${describeCorpus(corpus.summary)}\n`);
-      await engine.request('indexFiles', { files: corpus.entries.map((e) => e.path) });
+      workspaceFiles = corpus.entries.map((e) => e.path);
+      await engine.request('indexFiles', { files: workspaceFiles });
     }
     if (v.stdin) {
-      await serveJsonLines(ctx.stdin, ctx.stdout, async (r) => {
+      const tally = await serveJsonLines(ctx.stdin, ctx.stdout, async (r) => {
         const started = performance.now();
-        const result = await completeOne(r);
+        const result = await completeSurvivingRestart(r);
         return {
           completion: result.completion, ms: round2(performance.now() - started), engineMs: round2(result.ms),
           promptTokens: result.promptTokens, reusedTokens: result.reusedTokens,
           kind: result.kind, source: result.source, confidence: result.confidence, candidate: result.candidate,
         };
       });
+      if (tally.answered > 0 && tally.failed === tally.answered) {
+        ctx.stderr.write(`seedling complete: all ${tally.failed} request(s) failed\n`);
+        return EXIT_ERROR;
+      }
     } else {
       const result = await completeOne({ prefix: prefix!, suffix: stringOption(v, 'suffix') ?? '' });
       ctx.stdout.write(result.completion);

@@ -1,10 +1,11 @@
 /**
  * main.ts: the `seedling` command (bin.ts runs it; bundled to dist/cli.js). Exit status: 0 ok, 1 error (with a
- * message on stderr), 130 interrupted by Ctrl+C (training saves its checkpoint first).
+ * message on stderr), 2 usage error (unknown command, bad options; nothing was attempted), 130 interrupted
+ * by Ctrl+C (training saves its checkpoint first).
  */
 import { UsageError, helpText, parseCommand, type CommandSpec, type Parsed } from './args';
 import { benchCommand, benchSpec } from './benchCommand';
-import { EXIT_ERROR, EXIT_INTERRUPTED, defaultInstallRoot, makeEngine, type CliContext } from './cliContext';
+import { EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, defaultInstallRoot, makeEngine, type CliContext } from './cliContext';
 import { completeCommand, completeSpec } from './completeCommand';
 import { evalCommand, evalSpec } from './evalCommand';
 import { trainCommand, trainSpec } from './trainCommand';
@@ -41,7 +42,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     ctx.stdout.write(`${globalHelp()}\n`);
-    return name === undefined ? EXIT_ERROR : 0;
+    return name === undefined ? EXIT_USAGE : 0;
   }
   if (name === '--version') {
     ctx.stdout.write(`${typeof SEEDLING_VERSION === 'string' ? SEEDLING_VERSION : 'dev'}\n`);
@@ -50,7 +51,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   const command = COMMANDS[name];
   if (!command) {
     ctx.stderr.write(`seedling: unknown command "${name}"\n\n${globalHelp()}\n`);
-    return EXIT_ERROR;
+    return EXIT_USAGE;
   }
   try {
     // `bench native` passes its options through to the native benchmark script untouched.
@@ -65,9 +66,9 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
     if (ctx.interrupt.aborted) return EXIT_INTERRUPTED;
     if (err instanceof UsageError) {
       ctx.stderr.write(`seedling ${name}: ${err.message}\nRun \`seedling ${name} --help\` for usage.\n`);
-    } else {
-      ctx.stderr.write(`seedling ${name}: error: ${(err as Error).message}\n`);
+      return EXIT_USAGE;
     }
+    ctx.stderr.write(`seedling ${name}: error: ${(err as Error).message}\n`);
     return EXIT_ERROR;
   }
 }

@@ -86,14 +86,18 @@ test('main: exit codes and messages for help, unknown commands and usage errors'
   assert.equal(await main(['complete', '--help'], m.ctx), 0);
   assert.match(m.out(), /--stdin/);
   m = memoryContext();
-  assert.equal(await main(['frobnicate'], m.ctx), 1);
+  assert.equal(await main(['frobnicate'], m.ctx), 2, 'a usage error has its own exit code');
   assert.match(m.err(), /unknown command "frobnicate"/);
   m = memoryContext();
-  assert.equal(await main(['train', 'dir'], m.ctx), 1);
+  assert.equal(await main(['train', 'dir'], m.ctx), 2);
   assert.match(m.err(), /seedling train: --out is required\nRun `seedling train --help`/);
   m = memoryContext();
-  assert.equal(await main(['complete', '--model', '/no/such.seedling', '--prefix', 'x'], m.ctx), 1);
+  assert.equal(await main(['complete', '--model', '/no/such.seedling', '--prefix', 'x'], m.ctx), 2);
   assert.match(m.err(), /does not exist/);
+  m = memoryContext();
+  assert.equal(await main(['complete', '--model', '/no/such.seedling', '--max-tokens', '0'], m.ctx), 2);
+  m = memoryContext();
+  assert.equal(await main([], m.ctx), 2);
 });
 
 test('JSON lines: answers come out in input order even when the engine answers out of order', async () => {
@@ -109,7 +113,7 @@ test('JSON lines: answers come out in input order even when the engine answers o
     return { completion: r.prefix };
   }, 4);
   input.end(`${requests.join('\n')}\n\n`);
-  assert.equal(await served, 9);
+  assert.deepEqual(await served, { answered: 9, failed: 1 });
   const answers = text.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(answers.map((a) => a.completion ?? 'error'), ['p0', 'p1', 'p2', 'error', 'p3', 'p4', 'p5', 'p6', 'p7']);
   assert.match(answers[3].error, /"prefix" must be a string/);
@@ -126,7 +130,7 @@ test('JSON lines: a client that waits for each answer is answered before it send
     assert.deepEqual(JSON.parse(next.value as string), { completion: word.toUpperCase() });
   }
   input.end();
-  assert.equal(await served, 3);
+  assert.deepEqual(await served, { answered: 3, failed: 0 });
 });
 
 test('JSON lines: request validation', () => {
@@ -136,6 +140,43 @@ test('JSON lines: request validation', () => {
   assert.throws(() => parseRequestLine('[1]'), /expected a JSON object/);
   assert.throws(() => parseRequestLine('{"prefix":"a","suffix":3}'), /"suffix" must be a string/);
   assert.throws(() => parseRequestLine('{'), /not valid JSON/);
+  // Per request, the same bounds as the command's options; a wrong type is an error, not ignored.
+  assert.throws(() => parseRequestLine('{"prefix":"a","maxTokens":0}'), /"maxTokens" must be an integer from 1 to 4096/);
+  assert.throws(() => parseRequestLine('{"prefix":"a","maxTokens":1e9}'), /"maxTokens"/);
+  assert.throws(() => parseRequestLine('{"prefix":"a","maxTokens":2.5}'), /"maxTokens"/);
+  assert.throws(() => parseRequestLine('{"prefix":"a","maxTokens":"8"}'), /"maxTokens"/);
+  assert.throws(() => parseRequestLine('{"prefix":"a","temperature":-1}'), /"temperature" must be a number from 0 to 10/);
+  assert.throws(() => parseRequestLine('{"prefix":"a","temperature":"hot"}'), /"temperature"/);
+  assert.throws(() => parseRequestLine('{"prefix":"a","stop":"x"}'), /"stop" must be an array of strings/);
+  assert.deepEqual(parseRequestLine('{"prefix":"a","maxTokens":4096,"temperature":0.7}'), { prefix: 'a', suffix: '', maxTokens: 4096, temperature: 0.7 });
+});
+
+test('JSON lines: a line over the cap is answered with an error and dropped as it streams, the next line is served', async () => {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let text = '';
+  output.on('data', (d) => { text += d; });
+  const served = serveJsonLines(input, output, async (r) => ({ completion: r.prefix }), 4, 1000);
+  input.write(`{"prefix":"${'x'.repeat(600)}`);
+  input.write(`${'y'.repeat(600)}"}\n`);
+  input.end(`${JSON.stringify({ prefix: 'ok' })}\n`);
+  assert.deepEqual(await served, { answered: 2, failed: 1 });
+  const answers = text.trim().split('\n').map((l) => JSON.parse(l));
+  assert.match(answers[0].error, /line of 1213 bytes is longer than 1000/);
+  assert.equal(answers[1].completion, 'ok');
+});
+
+test('JSON lines: input waits while the output is backed up', async () => {
+  const input = new PassThrough();
+  const output = new PassThrough({ highWaterMark: 16 });  // nobody reads it: full after one answer
+  let calls = 0;
+  const served = serveJsonLines(input, output, async (r) => { calls++; return { completion: r.prefix }; }, 4);
+  for (let i = 0; i < 50; i++) input.write(`${JSON.stringify({ prefix: `request ${i}` })}\n`);
+  input.end();
+  await new Promise((res) => setTimeout(res, 100));
+  assert.ok(calls < 10, `${calls} requests served into a full output`);
+  output.resume();  // the reader catches up: the rest are served
+  assert.deepEqual(await served, { answered: 50, failed: 0 });
 });
 
 test('progress: bar and plain line', () => {
@@ -157,4 +198,48 @@ test('typing workload: a line typed character by character, deterministic', () =
   assert.ok(a.every((r) => source.includes(r.prefix.slice(-5))));
   assert.equal(percentile([1, 2, 3, 4], 50), 2);
   assert.equal(percentile([1, 2, 3, 4], 95), 4);
+});
+
+/** A stand-in engine: records requests; `complete` runs the given behaviour. */
+function fakeEngine(complete: (n: number) => Promise<object>) {
+  const calls: string[] = [];
+  let completes = 0;
+  const engine = {
+    request: async (method: string) => {
+      calls.push(method);
+      if (method === 'loadModel') return { config: { contextLength: 64 } };
+      if (method === 'complete') return complete(completes++);
+      return {};
+    },
+    dispose: async () => undefined,
+  };
+  return { engine, calls };
+}
+
+async function runStdin(lines: string[], complete: (n: number) => Promise<object>) {
+  const m = memoryContext();
+  const model = path.join(mkdtempSync(path.join(tmpdir(), 'seedling-cli-')), 'model.seedling');
+  writeFileSync(model, 'x');
+  const { engine, calls } = fakeEngine(complete);
+  (m.ctx as { startEngine: unknown }).startEngine = () => engine;
+  (m.ctx.stdin as unknown as PassThrough).end(lines.map((l) => `${l}\n`).join(''));
+  const code = await main(['complete', '--model', model, '--stdin'], m.ctx);
+  return { code, calls, out: m.out(), err: m.err() };
+}
+
+const crashed = () => Object.assign(new Error('engine stopped unexpectedly (signal SIGKILL)'), { code: 'engine-crashed' });
+
+test('complete --stdin: exit status 1 when every request failed, 0 when any succeeded', async () => {
+  const bad = await runStdin(['{"prefix":1}', 'nonsense'], async () => ({ completion: 'x' }));
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /all 2 request\(s\) failed/);
+  const mixed = await runStdin(['{"prefix":1}', '{"prefix":"a"}'], async () => ({ completion: 'x' }));
+  assert.equal(mixed.code, 0);
+});
+
+test('complete --stdin: after the engine dies, the model is reloaded and the request retried', async () => {
+  const r = await runStdin(['{"prefix":"a"}'], async (n) => { if (n === 0) throw crashed(); return { completion: 'done' }; });
+  assert.equal(r.code, 0);
+  assert.deepEqual(r.calls, ['loadModel', 'complete', 'loadModel', 'complete']);
+  assert.equal(JSON.parse(r.out.trim()).completion, 'done');
 });
