@@ -7,6 +7,12 @@
  * into a cancel message, and settles with the engine's answer. If the engine process exits, every
  * request in flight is rejected with a clear error ("engine stopped unexpectedly (signal SIGKILL)",
  * code engine-crashed), onCrash listeners hear about it, and the next request starts a new engine.
+ *
+ * A wedged engine is contained: every request but `train` has a deadline (rejected with code
+ * 'timeout' and cancelled in the engine when it passes), an engine that misses several deadlines in
+ * a row is killed by the watchdog (and restarted by the next request), and at most maxPending
+ * requests wait at once: past that, the oldest completion is dropped (a newer keystroke supersedes
+ * it), or the new request is refused when no completion is waiting.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
@@ -16,6 +22,8 @@ import type { EngineEvent, EngineMethods, EngineRequest, EngineResponse, MethodN
 export interface RequestOptions {
   /** Progress and log events of this request. */
   onEvent?: (event: EngineEvent) => void;
+  /** Overrides the method's deadline (DEFAULT_DEADLINES_MS); Infinity for none. */
+  timeoutMs?: number;
   /** Abort sends a cancel message; the request then settles with the engine's answer (a cancelled
    *  training run still saves and returns its result; a completion rejects with code 'cancelled'). */
   signal?: AbortSignal;
@@ -40,7 +48,26 @@ export interface EngineClientOptions {
   env?: NodeJS.ProcessEnv;
   /** Lines the engine wrote to stderr (native diagnostics). */
   onStderr?: (text: string) => void;
+  /** Per-method deadlines over DEFAULT_DEADLINES_MS (tests shorten them). */
+  deadlinesMs?: Partial<Record<string, number>>;
+  /** Consecutive missed deadlines after which the engine is killed (default 3). */
+  watchdogMisses?: number;
+  /** Requests waiting at once (default 64). */
+  maxPending?: number;
 }
+
+/**
+ * How long each request may take. Generous: a deadline is for an engine that stopped answering, not
+ * for a slow one (a model load on a busy machine, a first index of a large repository). A training
+ * run reports progress instead and has none.
+ */
+export const DEFAULT_DEADLINES_MS: Record<string, number> = {
+  ping: 10_000, loadModel: 120_000, complete: 30_000, attention: 60_000, indexFiles: 300_000, updateFile: 30_000,
+  shutdown: 15_000, train: Infinity,
+};
+const UNKNOWN_METHOD_DEADLINE_MS = 60_000;
+export const ENGINE_TIMEOUT = 'timeout';
+export const ENGINE_BUSY = 'engine-busy';
 
 interface Pending {
   method: MethodName;
@@ -48,6 +75,7 @@ interface Pending {
   reject: (err: Error) => void;
   onEvent?: (event: EngineEvent) => void;
   cleanup: () => void;
+  child: ChildProcess;
 }
 
 type Listener<T> = (value: T) => void;
@@ -64,6 +92,8 @@ export class EngineClient {
   private stderrTail = '';
   private disposed = false;
   private readonly enginePath: string;
+  /** Deadlines missed in a row by the running engine; any answer resets it. */
+  private missedDeadlines = 0;
 
   constructor(private readonly options: EngineClientOptions = {}) {
     this.enginePath = options.enginePath ??
@@ -89,15 +119,21 @@ export class EngineClient {
   request<M extends MethodName>(method: M, params: EngineMethods[M]['params'], options: RequestOptions = {}): Promise<EngineMethods[M]['result']> {
     if (this.disposed) return Promise.reject(new CodedError('disposed', 'the engine client was disposed'));
     if (options.signal?.aborted) return Promise.reject(new CodedError('cancelled', `${method} cancelled`));
+    if (!this.makeRoomFor(method)) {
+      return Promise.reject(new CodedError(ENGINE_BUSY, `${method} refused: ${this.pending.size} requests are already waiting for the engine`));
+    }
     const child = this.ensureChild();
     if (method === 'shutdown') this.expectedExit.add(child);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const onAbort = () => { if (this.child === child && child.connected) child.send({ cancel: id }); };
+      const onAbort = () => this.cancelInEngine(child, id);
       options.signal?.addEventListener('abort', onAbort, { once: true });
+      const deadline = options.timeoutMs ?? this.options.deadlinesMs?.[method] ?? DEFAULT_DEADLINES_MS[method] ?? UNKNOWN_METHOD_DEADLINE_MS;
+      const timer = Number.isFinite(deadline) ? setTimeout(() => this.missDeadline(id, deadline), deadline) : undefined;
+      timer?.unref?.();
       this.pending.set(id, {
-        method, resolve: resolve as (v: unknown) => void, reject, onEvent: options.onEvent,
-        cleanup: () => options.signal?.removeEventListener('abort', onAbort),
+        method, resolve: resolve as (v: unknown) => void, reject, onEvent: options.onEvent, child,
+        cleanup: () => { options.signal?.removeEventListener('abort', onAbort); clearTimeout(timer); },
       });
       const request: EngineRequest<M> = { id, method, params };
       try {
@@ -152,12 +188,49 @@ export class EngineClient {
     return child;
   }
 
+  private cancelInEngine(child: ChildProcess, id: number): void {
+    if (this.child === child && child.connected) child.send({ cancel: id });
+  }
+
+  /**
+   * Room for one more request: past maxPending the oldest waiting completion gives way (its answer
+   * would arrive after the text it completes has changed). False when nothing can give way.
+   */
+  private makeRoomFor(method: MethodName): boolean {
+    if (this.pending.size < (this.options.maxPending ?? 64)) return true;
+    if (method === 'shutdown') return true;
+    for (const [id, p] of this.pending) {
+      if (p.method !== 'complete') continue;
+      this.cancelInEngine(p.child, id);
+      this.settle(id, undefined, new CodedError('cancelled', 'completion dropped: too many requests were waiting for the engine'));
+      return true;
+    }
+    return false;
+  }
+
+  /** The request fails with 'timeout'; an engine that misses several in a row is wedged and is killed. */
+  private missDeadline(id: number, deadline: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.cancelInEngine(p.child, id);
+    this.settle(id, undefined, new CodedError(ENGINE_TIMEOUT, `${p.method} got no answer from the engine within ${deadline} ms`));
+    if (p.child !== this.child) return;
+    this.missedDeadlines++;
+    const limit = this.options.watchdogMisses ?? 3;
+    if (this.missedDeadlines >= limit) {
+      this.options.log?.('error', `the engine missed ${this.missedDeadlines} deadlines in a row: killing it (pid ${p.child.pid}); the next request starts a new one`);
+      this.missedDeadlines = 0;
+      p.child.kill('SIGKILL');
+    }
+  }
+
   private onMessage(message: EngineResponse | EngineEvent): void {
     if ('event' in message) {
       this.pending.get(message.id)?.onEvent?.(message);
       for (const l of this.eventListeners) l(message);
       return;
     }
+    this.missedDeadlines = 0;  // it answers: not wedged
     if ('error' in message) this.settle(message.id, undefined, fromEngineError(message.error));
     else this.settle(message.id, message.result, undefined);
   }
@@ -174,6 +247,7 @@ export class EngineClient {
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.child !== child) return;
     this.child = undefined;
+    this.missedDeadlines = 0;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     const expected = this.expectedExit.has(child);
     const message = expected ? `the engine was shut down (${how})` : `engine stopped unexpectedly (${how})`;

@@ -136,3 +136,51 @@ test('a missing engine script fails the request instead of hanging', async () =>
     await client.dispose();
   }
 });
+
+test('every request has a deadline: a request the engine never answers fails with "timeout", the engine lives on', async () => {
+  const client = new EngineClient({ enginePath, deadlinesMs: { hang: 100 } });
+  try {
+    const { pid } = await loose(client).request('ping', {});
+    const started = Date.now();
+    await assert.rejects(loose(client).request('hang', {}), (e: { code?: string; message: string }) =>
+      e.code === 'timeout' && /hang got no answer from the engine within 100 ms/.test(e.message));
+    assert.ok(Date.now() - started < 2000);
+    assert.equal((await loose(client).request('ping', {})).pid, pid, 'one missed deadline does not restart the engine');
+    await assert.rejects(loose(client).request('hang', {}, { timeoutMs: 50 }), { code: 'timeout' });
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('the watchdog kills an engine that misses several deadlines in a row; the next request gets a new one', async () => {
+  const logs: string[] = [];
+  const client = new EngineClient({ enginePath, deadlinesMs: { hang: 50 }, watchdogMisses: 3, log: (_l, m) => logs.push(m) });
+  try {
+    const { pid } = await loose(client).request('ping', {});
+    for (let i = 0; i < 3; i++) await assert.rejects(loose(client).request('hang', {}), { code: 'timeout' });
+    await new Promise((res) => setTimeout(res, 200));
+    assert.ok(logs.some((l) => /missed 3 deadlines in a row: killing it/.test(l)), logs.join('\n'));
+    assert.notEqual((await loose(client).request('ping', {})).pid, pid);
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('pending requests are bounded: the oldest completion gives way, and with none to drop a request is refused', async () => {
+  const client = new EngineClient({ enginePath, maxPending: 3, deadlinesMs: { hang: 5000 } });
+  try {
+    const oldest = loose(client).request('complete', { prefix: 'old', delayMs: 300 });
+    const hang = loose(client).request('hang', {});
+    hang.catch(() => undefined);
+    const middle = loose(client).request('complete', { prefix: 'mid', delayMs: 300 });
+    const newest = loose(client).request('complete', { prefix: 'new', delayMs: 0 });
+    await assert.rejects(oldest, (e: { code?: string; message: string }) => e.code === 'cancelled' && /dropped/.test(e.message));
+    assert.equal((await newest).completion, 'NEW');
+    assert.equal((await middle).completion, 'MID');
+    const more = [loose(client).request('hang', {}), loose(client).request('hang', {})];
+    more.forEach((p) => p.catch(() => undefined));
+    await assert.rejects(loose(client).request('hang', {}), { code: 'engine-busy' });
+  } finally {
+    await client.dispose(500);
+  }
+});
