@@ -31,6 +31,13 @@ export const DEFAULT_DECODERS: Record<CursorKind, Decoder> = {
   'new-line': 'copy-or-mixture',
 };
 
+/**
+ * The mixture decodes in this process, one engine call per token (about 1-2 ms each on two threads):
+ * past this many tokens a suggestion would cost more than the latency budget allows, and lines beyond
+ * the first two are rarely right (docs/quality.md, "lines right").
+ */
+const MIXTURE_MAX_TOKENS = 24;
+
 /** How much of the document around the cursor the ∞-gram searches (characters, cut at lines). */
 const DOCUMENT_BEFORE_CHARS = 24_000;
 const DOCUMENT_AFTER_CHARS = 8_000;
@@ -115,7 +122,7 @@ const writeCopy: Writer = async ({ deps, params, built }) => {
 const writeMixture: Writer = async ({ deps, kind, shape, generation, built, repository }) => {
   const r = await mixedDecode({
     session: deps.session, vocabulary: deps.vocabulary, prompt: built.prompt!, healed: built.healed, repository,
-    weights: deps.weights, maxTokens: shape.maxTokens, singleLine: kind === 'mid-line', cancel: generation.cancel,
+    weights: deps.weights, maxTokens: Math.min(shape.maxTokens, MIXTURE_MAX_TOKENS), singleLine: kind === 'mid-line', cancel: generation.cancel,
   });
   const copied = r.copied.filter(Boolean).length;
   return {
