@@ -207,7 +207,9 @@ test('SIGKILL mid-completion rejects the request; the engine recovers', { skip }
 test('cancelling a completion rejects it with code cancelled, promptly', { skip }, async () => {
   const controller = new AbortController();
   const started = Date.now();
-  const completion = client.request('complete', { prefix: 'function ', suffix: '', maxTokens: 400, temperature: 1 }, { signal: controller.signal });
+  // A long generation by the engine's own loop (a request with stop strings: the editor's requests are
+  // capped far shorter), so that the cancel lands while it runs.
+  const completion = client.request('complete', { prefix: 'function ', suffix: '', maxTokens: 400, temperature: 1, stop: ['\u0000'] }, { signal: controller.signal });
   setTimeout(() => controller.abort(), 50);
   await assert.rejects(completion, (err: Error & { code?: string }) => err.code === 'cancelled');
   assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
