@@ -8,7 +8,10 @@ import { documentNext, longerMatch } from '../../src/engine/infgram/documentMatc
 import { MAX_DEPTH, SEPARATOR, TokenSuffixArray, sortSuffixes } from '../../src/engine/infgram/tokenSuffixArray';
 import { seededRandom } from '../../src/eval/evalTasks';
 import { loadAddon } from '../../src/engine/addon';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { mixtureFilePath, readMixtureWeights, writeMixtureFile } from '../../src/engine/infgram/mixtureFile';
+import { BUCKET_ENDS, MixtureWeights } from '../../src/engine/infgram/mixtureWeights';
 import * as path from 'node:path';
 
 const addonSkip = existsSync(path.join(__dirname, '..', '..', 'dist', 'seedling.node')) ? false : 'skipped: dist/seedling.node missing (run npm run build)';
@@ -136,4 +139,22 @@ test('the engine\'s suffix sort (sl_suffix_sort) orders suffixes exactly as the 
   }
   assert.throws(() => addon.suffixSort(new Uint16Array(4), 0), /depth/);
   assert.throws(() => addon.suffixSort(new Int32Array(4) as unknown as Uint16Array, 8), /Uint16Array/);
+});
+
+test('the fitted mixture weights travel beside the checkpoint: private, read back, and a damaged file means the defaults', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'seedling-mixture-'));
+  try {
+    const checkpoint = path.join(dir, 'model.seedling');
+    const lambdas = BUCKET_ENDS.map((_, i) => 0.05 + i * 0.09);
+    await writeMixtureFile(checkpoint, { weights: new MixtureWeights(lambdas), positions: BUCKET_ENDS.map(() => 1), modelNats: -3, mixtureNats: -2.5, ms: 1 });
+    assert.equal(statSync(mixtureFilePath(checkpoint)).mode & 0o777, 0o600);
+    assert.deepEqual(readMixtureWeights(checkpoint)?.lambdas, lambdas);
+    writeFileSync(mixtureFilePath(checkpoint), '{"version":1,"bucketEnds":[1,2],"lambdas":[0.5,0.5]}');
+    assert.equal(readMixtureWeights(checkpoint), undefined, 'other buckets');
+    writeFileSync(mixtureFilePath(checkpoint), 'not json');
+    assert.equal(readMixtureWeights(checkpoint), undefined, 'not json');
+    assert.equal(readMixtureWeights(path.join(dir, 'missing.seedling')), undefined, 'no file');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -3,9 +3,8 @@
  * `<checkpoint>.mixture.json`, written atomically (a fresh temporary name, then rename) and private to
  * the user (0600). A missing or malformed file means the defaults: the weights only tune a suggestion.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { writePrivateFileAtomically } from '../../shared/privateFiles';
 import { BUCKET_ENDS, MixtureWeights } from './mixtureWeights';
 import type { MixtureFit } from './fitMixture';
 
@@ -14,8 +13,6 @@ export function mixtureFilePath(checkpointPath: string): string {
 }
 
 export async function writeMixtureFile(checkpointPath: string, fit: MixtureFit): Promise<void> {
-  const target = mixtureFilePath(checkpointPath);
-  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
   const body = {
     version: 1,
     bucketEnds: BUCKET_ENDS,
@@ -24,13 +21,7 @@ export async function writeMixtureFile(checkpointPath: string, fit: MixtureFit):
     modelNats: fit.modelNats,
     mixtureNats: fit.mixtureNats,
   };
-  try {
-    await writeFile(temp, `${JSON.stringify(body, null, 1)}\n`, { mode: 0o600, flag: 'wx' });
-    await rename(temp, target);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
+  await writePrivateFileAtomically(mixtureFilePath(checkpointPath), `${JSON.stringify(body, null, 1)}\n`);
 }
 
 /** The weights fitted for this checkpoint, or undefined (none, or not readable as ours). */
