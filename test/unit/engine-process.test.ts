@@ -191,11 +191,18 @@ test('a one-step small model for the interruption tests', { skip }, async () => 
   assert.equal(r.steps, 1);
 });
 
+/**
+ * A generation that runs for hundreds of milliseconds, so that a kill or a cancel 50 ms in lands while
+ * it runs: 400 sampled tokens by the engine's own loop (a request with a stop string, which the
+ * editor's never have; theirs stop after a line or 24 mixture tokens and can finish sooner).
+ */
+const LONG_GENERATION = { prefix: 'function ', suffix: '', maxTokens: 400, temperature: 1, stop: ['\u0000'] };
+
 test('SIGKILL mid-completion rejects the request; the engine recovers', { skip }, async () => {
   await client.request('loadModel', { path: smallCheckpoint });
   const pid = client.pid!;
   const started = Date.now();
-  const completion = client.request('complete', { prefix: 'function ', suffix: '', maxTokens: 400, temperature: 1 });
+  const completion = client.request('complete', LONG_GENERATION);
   setTimeout(() => process.kill(pid, 'SIGKILL'), 50);
   await assert.rejects(completion, /engine stopped unexpectedly \(signal SIGKILL\)/);
   assert.ok(Date.now() - started < 5000);
@@ -207,9 +214,7 @@ test('SIGKILL mid-completion rejects the request; the engine recovers', { skip }
 test('cancelling a completion rejects it with code cancelled, promptly', { skip }, async () => {
   const controller = new AbortController();
   const started = Date.now();
-  // A long generation by the engine's own loop (a request with stop strings: the editor's requests are
-  // capped far shorter), so that the cancel lands while it runs.
-  const completion = client.request('complete', { prefix: 'function ', suffix: '', maxTokens: 400, temperature: 1, stop: ['\u0000'] }, { signal: controller.signal });
+  const completion = client.request('complete', LONG_GENERATION, { signal: controller.signal });
   setTimeout(() => controller.abort(), 50);
   await assert.rejects(completion, (err: Error & { code?: string }) => err.code === 'cancelled');
   assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
