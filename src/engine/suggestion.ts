@@ -135,7 +135,7 @@ const writeMixture: Writer = async ({ deps, kind, shape, generation, built, repo
 
 /** The model alone, by the engine's own decoding loop. */
 const writeModel: Writer = async ({ deps, params, shape, generation }) => {
-  const r = await completeAtCursor(deps, { ...params, stop: shape.stop, rank: 'none' }, { ...generation, maxTokens: shape.maxTokens });
+  const r = await completeAtCursor(deps, { ...params, stop: shape.stop }, { ...generation, maxTokens: shape.maxTokens });
   return { text: r.text, source: r.source, copiedShare: 0, promptTokens: r.promptTokens, reusedTokens: r.reusedTokens, generatedTokens: r.generatedTokens, stoppedBy: r.stoppedBy };
 };
 

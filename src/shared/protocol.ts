@@ -102,16 +102,6 @@ export interface CompletionStrategy {
   promptMode?: 'fim' | 'prefix'; // fill-in-the-middle markers with the suffix, or the prefix alone
   heal?: boolean;                // token healing at the cursor
   retrieve?: boolean;            // related workspace code (indexFiles) into the prompt
-  /** Choose between the model's line and lines copied from longest matches (in the document's own
-   * prefix and the workspace): 'model' ranks the model's line among copyCandidates copies by the
-   * model's likelihood; 'copy' ranks only the copies that way (the model's line when there is none);
-   * 'match' takes the best copy when its matched context is at least copyMinMatch characters. */
-  rank?: 'none' | 'model' | 'copy' | 'match';
-  copyMinMatch?: number;         // rank 'match': characters of matched context that make copy win
-  copyCandidates?: number;       // rank 'model' / 'copy': how many copy candidates are scored
-  /** How a line's token log-probabilities combine into its score: their sum (the line's
-   * probability, which favours short lines) or their mean per token. */
-  lineScore?: 'sum' | 'mean';
 }
 
 export interface CompleteParams extends CompletionStrategy {

@@ -8,7 +8,6 @@ import { GramFilter, gramProbes } from '../../src/shared/context/gramFilter';
 import { packWithContext, splitPieces } from '../../src/shared/context/contextPacking';
 import { RepoIndex, queryText } from '../../src/shared/context/repoIndex';
 import { WorkspaceContext } from '../../src/shared/context/workspaceContext';
-import { logSumExp } from '../../src/engine/cursorCompletion';
 
 const lines = (n: number, make: (i: number) => string) => Array.from({ length: n }, (_, i) => make(i)).join('\n');
 
@@ -149,13 +148,6 @@ test('packWithContext puts related code from other files before pieces of chosen
   assert.equal(packed.documents[2], files[1].text);
   const none = packWithContext(files, () => false, 2000);
   assert.deepEqual(none.documents, files.map((f) => f.text));
-});
-
-test('logSumExp is stable and can sum a subset', () => {
-  const v = new Float32Array([1000, 1000, -Infinity]);
-  assert.ok(Math.abs(logSumExp(v) - (1000 + Math.log(2))) < 1e-3);
-  assert.ok(Math.abs(logSumExp(new Float32Array([0, Math.log(3)]), [1]) - Math.log(3)) < 1e-6);
-  assert.equal(logSumExp(new Float32Array([-Infinity])), -Infinity);
 });
 
 test('GramFilter never rules out a needle that occurs, and rules out most that do not', () => {
