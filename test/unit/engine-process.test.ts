@@ -127,7 +127,8 @@ test('indexing a large workspace does not hold up completions; file updates made
   const [indexed] = await Promise.all([indexing, completion]);
   assert.deepEqual(order, ['complete', 'index'], 'the completion waited for the whole index');
   assert.equal(indexed.files, 401, '400 files read, and the live one');
-  const copied = await client.request('complete', { prefix: 'let y = uniqueLiveName = computeEv', suffix: '\n', stop: ['\n'], maxTokens: 8 });
+  // An editor-shaped request (no stop strings) at the end of a line: the suggestion copies the line.
+  const copied = await client.request('complete', { prefix: 'let y = uniqueLiveName = computeEv', suffix: '\n', maxTokens: 8 });
   assert.equal(copied.completion, 'erything(alpha, beta);', 'the update made during indexing is in the new index');
 });
 
