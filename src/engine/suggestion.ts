@@ -7,7 +7,7 @@
  */
 import { takeHead, takeTail, type Prompt } from '../shared/completion/promptBuilder';
 import { cursorKind, type CursorKind } from '../shared/completion/cursorKind';
-import { generationShape, postprocess } from '../shared/completion/postprocess';
+import { firstLine, generationShape, postprocess } from '../shared/completion/postprocess';
 import type { CompleteParams, Decoder, StopReason } from '../shared/protocol';
 import type { CompleteResult, NativeCancelToken } from './addon';
 import { completeAtCursor, copiesAt, type CompletionDeps } from './cursorCompletion';
@@ -93,7 +93,9 @@ export async function suggestAtCursor(
     if (generation.cancel.cancelled) break;
   }
   const { written, text, confidence, lineScore } = best ?? { written: emptyWritten(built), text: '', confidence: undefined, lineScore: undefined };
-  const shown = confidence === undefined ? text.trim() === '' ? '' : text : confidence >= (params.minConfidence ?? 0) ? text : '';
+  // Shown when there is something to show and it clears the threshold (a line judged with no
+  // confidence, as when the request was cancelled mid-way, is not held back).
+  const shown = text.trim() !== '' && (confidence === undefined || confidence >= (params.minConfidence ?? 0)) ? text : '';
   return { ...written, kind, text: shown, candidate: text, confidence, lineScore };
 }
 
@@ -185,9 +187,4 @@ function repositoryView(deps: SuggestionDeps, params: CompleteParams, prompt: Pr
     document, documentBefore: beforeTokens.length,
     ...(r ? { workspace: { array: r.array, skip: params.path ? r.ranges.get(params.path) : undefined } } : {}),
   };
-}
-
-function firstLine(text: string): string {
-  const nl = text.indexOf('\n');
-  return nl < 0 ? text : text.slice(0, nl);
 }

@@ -51,7 +51,8 @@ export function postprocess(raw: string, prompt: Prompt): string {
   return text.trim() === '' ? '' : text;
 }
 
-function firstLine(text: string): string {
+/** The text up to its first newline. */
+export function firstLine(text: string): string {
   const nl = text.indexOf('\n');
   return nl === -1 ? text : text.slice(0, nl);
 }
