@@ -12,7 +12,7 @@ mkdir -p "$LOGS"
 # The build is a step, not a test group: it runs only when dist/ is missing or older than a source.
 needs_build() {
   [ -f dist/extension.js ] || return 0
-  [ -n "$(find extension webview native cuda scripts package.json CMakeLists.txt \
+  [ -n "$(find src webview native cuda scripts package.json CMakeLists.txt \
            -newer dist/extension.js -type f 2>/dev/null | head -1)" ]
 }
 if needs_build; then
