@@ -18,6 +18,7 @@ import { sampleCursorTasks } from '../eval/cursorTasks';
 import { baselineAnswers } from '../eval/cursorBaselines';
 import { formatCursorReport, runCursorEval, type CursorSystem } from '../eval/runCursorEval';
 import { CURSOR_KINDS, type CursorKind } from '../shared/completion/cursorKind';
+import { confidenceFeatures } from '../shared/completion/confidence';
 import { DEFAULT_MAX_TOKENS, DEFAULT_MIN_CONFIDENCE, editorRequest } from '../shared/completion/editorRequest';
 import type { Decoder } from '../shared/protocol';
 import { UsageError, numberOption, stringOption, type CommandSpec, type Parsed } from './args';
@@ -143,7 +144,10 @@ export async function evalCommand(parsed: Parsed, ctx: CliContext): Promise<numb
       const t = detail.task;
       // Where the cursor was: the document is the file's first beforeChars characters, the target, then the file from afterFrom.
       const afterFrom = (sources.get(t.file)?.length ?? 0) - t.after.length;
-      details.push(JSON.stringify({ kind: t.kind, file: t.file, path: byPath.get(t.file), line: t.line, beforeChars: t.before.length, afterFrom, target: t.target, answers: detail.answers }));
+      // Each line score's features, as confidence.ts computes them, for scripts/fit-confidence.mjs.
+      const answers = Object.fromEntries(Object.entries(detail.answers).map(([name, a]) =>
+        [name, a.lineScore ? { ...a, features: confidenceFeatures(a.lineScore) } : a]));
+      details.push(JSON.stringify({ kind: t.kind, file: t.file, path: byPath.get(t.file), line: t.line, beforeChars: t.before.length, afterFrom, target: t.target, answers }));
       if (done % 50 === 0 || done === total) ctx.stderr.write(`scored ${done}/${total}\n`);
     });
     const detailsPath = stringOption(v, 'details');

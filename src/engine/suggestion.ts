@@ -11,7 +11,7 @@ import { firstLine, generationShape, postprocess } from '../shared/completion/po
 import type { CompleteParams, Decoder, StopReason } from '../shared/protocol';
 import type { CompleteResult, NativeCancelToken } from './addon';
 import { completeAtCursor, copiesAt, type CompletionDeps } from './cursorCompletion';
-import { keptProbability } from './confidence';
+import { keptProbability } from '../shared/completion/confidence';
 import { lineConfidence, type LineScore } from './infgram/lineConfidence';
 import { mixedDecode, type RepositoryView } from './infgram/mixedDecode';
 import type { MixtureWeights } from './infgram/mixtureWeights';

@@ -6,6 +6,7 @@
 import { CURSOR_KINDS, type CursorKind } from '../shared/completion/cursorKind';
 import { scoreSuggestion, summarizeCursor, thresholdTable, type CursorScore, type CursorSummary } from './cursorMetrics';
 import type { CursorTask } from './cursorTasks';
+import type { LineScore } from '../shared/protocol';
 
 export interface Answer {
   /** What is shown ('' for nothing). */
@@ -14,7 +15,7 @@ export interface Answer {
   candidate?: string;
   confidence?: number;
   /** The confidence's inputs, kept in the details for fitting its calibration. */
-  lineScore?: { logP: number; minLogP: number; tokens: number };
+  lineScore?: LineScore;
   source?: string;
 }
 

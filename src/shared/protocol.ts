@@ -149,11 +149,28 @@ export interface CompleteResult {
   kind?: 'end-of-line' | 'mid-line' | 'new-line';
   candidate?: string;
   confidence?: number;
-  /** The confidence's inputs: the first line's summed and least token log-probability under the
-   * repository mixture, and its token count (for fitting the calibration, scripts/fit-confidence.mjs). */
-  lineScore?: { logP: number; minLogP: number; tokens: number };
+  /** The confidence's inputs (for fitting its calibration, scripts/fit-confidence.mjs). */
+  lineScore?: LineScore;
   /** Share of the suggestion's tokens that the repository (not the model) contributed most to. */
   copiedShare?: number;
+}
+
+/**
+ * What the engine measured of a suggestion's first line, from which confidence.ts estimates that it is
+ * kept: the sum, the least and the count of its tokens' log-probabilities under the repository
+ * mixture; the same under the GPT alone (a copied line the model also believes is kept far more often
+ * than one it does not); and how long a suffix of the text before the line the repository matched,
+ * with the share of those matches that went on as the line does (a unanimous long match copies well,
+ * a split one does not).
+ */
+export interface LineScore {
+  logP: number;
+  minLogP: number;
+  tokens: number;
+  modelLogP: number;
+  modelMinLogP: number;
+  startMatch: number;
+  startShare: number;
 }
 
 /** The workspace files retrieval and copying draw on (replacing any earlier set). */

@@ -6,6 +6,7 @@
  * estimate that the line is kept.
  */
 import type { NativeSession, NativeTokenizer } from '../addon';
+import type { LineScore } from '../../shared/protocol';
 import { repositoryNext, type RepositoryView } from './mixedDecode';
 import type { MixtureWeights } from './mixtureWeights';
 
@@ -21,28 +22,30 @@ export interface LineConfidenceInput {
   weights: MixtureWeights;
 }
 
-/** What the mixture says of a line: the sum, the least and the count of its tokens' log-probabilities. */
-export interface LineScore {
-  logP: number;
-  minLogP: number;
-  tokens: number;
-}
+
+export type { LineScore };
 
 export async function lineConfidence(input: LineConfidenceInput): Promise<LineScore> {
   const candidate = input.tokenizer.encode(input.healed + input.line + (input.endsLine ? '\n' : ''));
-  if (candidate.length === 0) return { logP: 0, minLogP: 0, tokens: 0 };
+  if (candidate.length === 0) return { logP: 0, minLogP: 0, tokens: 0, modelLogP: 0, modelMinLogP: 0, startMatch: 0, startShare: 0 };
   const { logprobs } = await input.session.score(input.prompt, candidate);
   const history = Array.from(input.repository.document.subarray(0, input.repository.documentBefore));
-  let logP = 0;
-  let minLogP = 0;
+  const score: LineScore = { logP: 0, minLogP: 0, tokens: candidate.length, modelLogP: 0, modelMinLogP: 0, startMatch: 0, startShare: 0 };
   for (let i = 0; i < candidate.length; i++) {
     const repo = repositoryNext(input.repository, history);
+    const q = repo.probabilities.get(candidate[i]) ?? 0;
+    if (i === 0 && repo.total > 0) {
+      score.startMatch = repo.matchLength;
+      score.startShare = q;
+    }
     const lambda = repo.total > 0 ? input.weights.at(repo.matchLength, repo.total) : 0;
-    const p = (1 - lambda) * Math.exp(logprobs[i]) + lambda * (repo.probabilities.get(candidate[i]) ?? 0);
+    const p = (1 - lambda) * Math.exp(logprobs[i]) + lambda * q;
     const lp = Math.log(Math.max(p, 1e-30));
-    logP += lp;
-    minLogP = Math.min(minLogP, lp);
+    score.logP += lp;
+    score.minLogP = Math.min(score.minLogP, lp);
+    score.modelLogP += logprobs[i];
+    score.modelMinLogP = Math.min(score.modelMinLogP, logprobs[i]);
     history.push(candidate[i]);
   }
-  return { logP, minLogP, tokens: candidate.length };
+  return score;
 }
