@@ -8,7 +8,9 @@
 # decoders, with every answer kept (--details) so the tables can be recomputed.
 #
 # Usage: scripts/eval-quality.sh BASE_CHECKPOINT [OUT_DIR]
-#   env: MINUTES (10), THREADS (2), TASKS (100 per kind), RESULTS (default docs/quality-results.md)
+#   env: MINUTES (10), THREADS (2), TASKS (100 per kind), RESULTS (default docs/quality-results.md),
+#        REUSE=1 scores the fine-tuned models an earlier run kept in OUT_DIR instead of training again
+#        (for a change of decoding or confidence only; a change of training needs a fresh run)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -42,15 +44,20 @@ declare -A dirs=([email]="$stdlib/email" [unittest]="$stdlib/unittest" [mobx]="$
 tables=()
 for name in email unittest mobx immer; do
   echo "eval-quality: $name" >&2
-  node dist/cli.js eval "${dirs[$name]}" --base "$frozen" --minutes "$MINUTES" --threads "$THREADS" --tasks "$TASKS" \
-    --keep "$out/$name.seedling" --decoders copy-switch,mixture,model --min-confidence 0 --json --details "$out/$name.jsonl" \
+  if [ "${REUSE:-0}" = 1 ] && [ -f "$out/$name.seedling" ]; then
+    model=(--model "$out/$name.seedling")
+  else
+    model=(--base "$frozen" --minutes "$MINUTES" --keep "$out/$name.seedling")
+  fi
+  node dist/cli.js eval "${dirs[$name]}" "${model[@]}" --threads "$THREADS" --tasks "$TASKS" \
+    --decoders copy-switch,mixture,model --min-confidence 0 --json --details "$out/$name.jsonl" \
     > "$out/$name.json" 2> "$out/$name.log" || { echo "eval-quality: $name failed, see $out/$name.log" >&2; exit 1; }
   tables+=("$name=$out/$name.jsonl")
 done
 {
   echo "# Completion quality: the current tables"
   echo
-  echo "Made by scripts/eval-quality.sh ($(date -u +%Y-%m-%d)); how to read them: docs/quality.md."
+  echo "Made by scripts/eval-quality.sh ($(date -u +%Y-%m-%d)$([ "${REUSE:-0}" = 1 ] && echo ', scoring the fine-tuned models of an earlier run')); how to read them: docs/quality.md."
   node scripts/quality-table.mjs "${tables[@]}"
 } > "$RESULTS"
 echo "eval-quality: wrote $RESULTS" >&2
