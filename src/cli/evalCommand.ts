@@ -23,6 +23,7 @@ import { DEFAULT_MAX_TOKENS, DEFAULT_MIN_CONFIDENCE, editorRequest } from '../sh
 import type { Decoder } from '../shared/protocol';
 import { UsageError, numberOption, stringOption, type CommandSpec, type Parsed } from './args';
 import { EXIT_OK, type CliContext } from './cliContext';
+import { historyEval } from './historyEval';
 import { trainParamsFrom, trainWithProgress } from './trainCommand';
 
 const DECODERS: readonly Decoder[] = ['mixture', 'copy-switch', 'copy-or-mixture', 'ranked', 'model'];
@@ -30,7 +31,8 @@ const DECODERS: readonly Decoder[] = ['mixture', 'copy-switch', 'copy-or-mixture
 export const evalSpec: CommandSpec = {
   name: 'eval',
   summary: 'Measure the suggestions people see on held-out files, beside two non-neural baselines.',
-  usage: 'seedling eval DIR... [--model FILE | --minutes N | --steps N] [--preset P] [--base FILE | --from-scratch] [--tasks N] [--kinds LIST] [--decoders LIST] [--json]',
+  usage: 'seedling eval DIR... [--model FILE | --minutes N | --steps N] [--preset P] [--base FILE | --from-scratch] [--tasks N] [--kinds LIST] [--decoders LIST] [--json]\n' +
+    '       seedling eval --history REPO --from REV [--to REV] [--follow] [--model FILE | --minutes N | --steps N] [--tasks N] [--json]',
   details: [
     'About 10% of the files (by a hash of their relative path) are held out. Unless --model is given, a model',
     'is trained on the other files first (fine-tuning the bundled base model unless --from-scratch). The other',
@@ -42,6 +44,11 @@ export const evalSpec: CommandSpec = {
     'those shown, and latency p50/p95; and for the model, exact among shown against share shown per threshold.',
     'Baselines: longest-match copy from the training files, and a character 12-gram model. --decoders also',
     'scores the named decoders (mixture, copy-switch, copy-or-mixture, ranked, model) beside the default on the same model.',
+    '',
+    'With --history, the model is trained on the git repository REPO as it was at --from, and the lines each later',
+    'commit added (up to --to, default HEAD) are completed in order, at end-of-line and new-line cursors, with the',
+    'file as it was at that commit ("frozen"). --follow also answers them with the workspace brought up to date',
+    'after each commit (files, index and baselines), as the editor follows saved files ("follow").',
   ].join('\n'),
   options: {
     model: { type: 'string', short: 'm', valueName: 'FILE', description: 'evaluate this checkpoint instead of training one' },
@@ -64,9 +71,13 @@ export const evalSpec: CommandSpec = {
     exclude: { type: 'string', multiple: true, valueName: 'GLOB', description: 'leave out matching paths (repeatable)' },
     json: { type: 'boolean', description: 'print the report as JSON on stdout' },
     details: { type: 'string', valueName: 'FILE', description: 'write every system\'s answer per cursor to FILE (JSON lines)' },
+    history: { type: 'string', valueName: 'REPO', description: 'complete the lines a git repository\'s commits added, in order' },
+    from: { type: 'string', valueName: 'REV', description: 'with --history: the revision trained on and indexed' },
+    to: { type: 'string', valueName: 'REV', description: 'with --history: the last commit completed (default HEAD)' },
+    follow: { type: 'boolean', description: 'with --history: also bring the workspace up to date after each commit' },
     help: { type: 'boolean', short: 'h', description: 'show this help' },
   },
-  positionals: { min: 1, max: Infinity },
+  positionals: { min: 0, max: Infinity },
   exclusive: [['model', 'minutes'], ['model', 'steps'], ['minutes', 'steps'], ['base', 'from-scratch'], ['model', 'base']],
 };
 
@@ -89,6 +100,12 @@ export async function evalCommand(parsed: Parsed, ctx: CliContext): Promise<numb
   const seed = numberOption(v, 'seed', 'eval', { min: 0, integer: true }) ?? 1;
   const maxTokens = numberOption(v, 'max-tokens', 'eval', { min: 1, max: 512, integer: true }) ?? DEFAULT_MAX_TOKENS;
   const minConfidence = numberOption(v, 'min-confidence', 'eval', { min: 0, max: 1 }) ?? DEFAULT_MIN_CONFIDENCE;
+  if (stringOption(v, 'history') !== undefined) {
+    if (dirs.length > 0) throw new UsageError('--history takes the repository instead of directories', 'eval');
+    return historyEval(parsed, ctx, { perKind, seed, maxTokens, minConfidence });
+  }
+  for (const name of ['from', 'to', 'follow']) if (v[name] !== undefined) throw new UsageError(`--${name} needs --history`, 'eval');
+  if (dirs.length === 0) throw new UsageError(`missing argument: ${evalSpec.usage}`, 'eval');
   const kinds = listOption<CursorKind>(stringOption(v, 'kinds'), CURSOR_KINDS, 'kinds') ?? [...CURSOR_KINDS];
   const decoders = listOption<Decoder>(stringOption(v, 'decoders'), DECODERS, 'decoders') ?? [];
   const modelOption = stringOption(v, 'model');

@@ -72,6 +72,33 @@ function cut(file: SourceFile, lines: Line[], i: number, column: number, kind: C
   return { kind, file: file.relativePath, line: i, before: text.slice(0, cursor), after: text.slice(Math.max(afterStart, lineEnd)), target };
 }
 
+/** A task of this kind on line i, at a column chosen by `random`, if the line can carry one. */
+function taskAtLine(file: SourceFile, lines: Line[], i: number, kind: CursorKind, random: () => number): CursorTask | undefined {
+  const l = lines[i];
+  if (l.text.trim().length < MIN_TARGET_CHARS + 1) return undefined;
+  const codeLength = l.text.trimEnd().length - l.indent;
+  // End-of-line and mid-line cursors sit after at least one character of code; new-line at the indentation.
+  const column = kind === 'new-line' ? l.indent : l.indent + 1 + Math.floor(random() * Math.max(1, codeLength - MIN_TARGET_CHARS));
+  return cut(file, lines, i, column, kind, random);
+}
+
+/**
+ * Tasks on chosen lines of one file (0-based line numbers; for lines a commit added), one per line
+ * for each kind that the line can carry.
+ */
+export function cursorTasksOnLines(file: SourceFile, lineNumbers: readonly number[], kinds: readonly CursorKind[], random: () => number): CursorTask[] {
+  const lines = linesOf(file.text);
+  const tasks: CursorTask[] = [];
+  for (const kind of kinds) {
+    for (const i of lineNumbers) {
+      if (i < 0 || i >= lines.length) continue;
+      const task = taskAtLine(file, lines, i, kind, random);
+      if (task) tasks.push(task);
+    }
+  }
+  return tasks;
+}
+
 /**
  * Up to `perKind` tasks of each kind, spread over the held-out files by a seeded random choice of
  * lines (and of columns inside them), so the same seed asks the same questions.
@@ -96,11 +123,7 @@ export function sampleCursorTasks(heldOut: SourceFile[], perKind: number, seed =
       if (taken.has(index)) continue;
       taken.add(index);
       const { file, lines, i } = candidates[index];
-      const l = lines[i];
-      const codeLength = l.text.trimEnd().length - l.indent;
-      // End-of-line and mid-line cursors sit after at least one character of code; new-line at the indentation.
-      const column = kind === 'new-line' ? l.indent : l.indent + 1 + Math.floor(random() * Math.max(1, codeLength - MIN_TARGET_CHARS));
-      const task = cut(file, lines, i, column, kind, random);
+      const task = taskAtLine(file, lines, i, kind, random);
       if (!task) continue;
       tasks.push(task);
       found++;

@@ -38,13 +38,19 @@ export interface TaskAnswers {
   answers: Record<string, Answer & { ms: number }>;
 }
 
-export async function runCursorEval(tasks: CursorTask[], systems: CursorSystem[], onTask?: (done: number, total: number, detail: TaskAnswers) => void): Promise<CursorEvalReport> {
+/**
+ * Every system answers every task, in order. `beforeTask` runs before a task is put to the systems,
+ * outside their timing (the history eval brings the workspace up to date there).
+ */
+export async function runCursorEval(tasks: CursorTask[], systems: CursorSystem[], onTask?: (done: number, total: number, detail: TaskAnswers) => void,
+  beforeTask?: (task: CursorTask) => Promise<void>): Promise<CursorEvalReport> {
   const scores = new Map<string, CursorScore[]>();
   const latencies = new Map<string, number[]>();
   const calibration = new Map<string, { confidence?: number; exact: boolean; candidate: boolean }[]>();
   const key = (kind: CursorKind, system: string) => `${kind}\u0000${system}`;
   for (let i = 0; i < tasks.length; i++) {
     const task = tasks[i];
+    await beforeTask?.(task);
     const answers: TaskAnswers['answers'] = {};
     for (const system of systems) {
       const started = performance.now();
