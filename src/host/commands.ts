@@ -48,9 +48,10 @@ async function deleteModel(services: SeedlingServices): Promise<boolean> {
   const detail = training.isActive
     ? 'Training is running; it will be stopped. Completions stop until you train again.'
     : 'Completions stop until you train again. The workspace files are not touched.';
-  const choice = await vscode.window.showWarningMessage("Delete Seedling's model and training state for this workspace?", { modal: true, detail }, 'Delete Model');
+  const choice = await vscode.window.showWarningMessage("Delete Seedling's model, its training state and the suggestion counts for this workspace?", { modal: true, detail }, 'Delete Model');
   if (choice !== 'Delete Model') return false;
   const removed = await training.deleteModel();
+  services.outcomes.clear();
   services.log.info(`Deleted model files: ${removed.join(', ') || '(none)'}`);
   void vscode.window.showInformationMessage(removed.length > 0 ? "Seedling's model for this workspace was deleted." : 'There was no Seedling model to delete for this workspace.');
   return true;

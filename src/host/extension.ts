@@ -11,6 +11,8 @@ import { CrashNotice } from './crashNotice';
 import { registerDashboard } from './dashboard';
 import { EngineClient } from '../shared/engineClient';
 import { WorkspaceIndexer } from './completion/workspaceIndexer';
+import { OutcomeTracking } from './completion/outcomeTracking';
+import { describeAcceptance } from './completion/suggestionOutcomes';
 import { SeedlingInlineProvider, type CompleteOptions, type CompletionAnswer } from './completion/inlineProvider';
 import { Log } from './log';
 import { ModelHost } from './modelHost';
@@ -40,9 +42,10 @@ export function activate(context: vscode.ExtensionContext): SeedlingApi {
   const engine = new EngineClient({ extensionPath: context.extensionPath, log: (level, message) => log.write(level, `engine: ${message}`) });
   const model = new ModelHost(engine, paths.checkpoint, log, () => config.current.threads || undefined);
   const training = new TrainingController({ engine, model, config, log, paths, collectCorpus, extensionPath: context.extensionPath });
-  const services: SeedlingServices = { context, engine, training, model, config, log, paths };
+  const outcomes = new OutcomeTracking(paths.suggestionOutcomes, log);
+  const services: SeedlingServices = { context, engine, training, model, config, log, paths, outcomes };
 
-  const provider = new SeedlingInlineProvider(engine, model, config, log);
+  const provider = new SeedlingInlineProvider(engine, model, config, log, outcomes);
   const workspaceIndexer = new WorkspaceIndexer(engine, model, config, log);
   const crashNotice = new CrashNotice(model, training, log);
   const statusBar = new SeedlingStatusBar();
@@ -54,10 +57,11 @@ export function activate(context: vscode.ExtensionContext): SeedlingApi {
       model: model.current,
       completionsEnabled: config.current.completion.enabled,
       interruptedRun: training.interruptedRun !== undefined,
+      acceptance: describeAcceptance(outcomes.outcomes.summary().total),
     });
 
   context.subscriptions.push(
-    log, config, { dispose: () => void engine.dispose() }, model, training, provider, workspaceIndexer, crashNotice, statusBar,
+    log, config, { dispose: () => void engine.dispose() }, model, training, provider, workspaceIndexer, crashNotice, statusBar, outcomes,
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
     ...registerCommands(services),
     engine.onCrash((info) => {
@@ -67,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): SeedlingApi {
     training.onDidChangeState(renderStatus),
     model.onDidChange(renderStatus),
     config.onDidChange(renderStatus),
+    outcomes.onDidChange(renderStatus),
   );
   renderStatus();
   registerDashboard(context, services);

@@ -4,6 +4,7 @@
  */
 import type * as vscode from 'vscode';
 import type { ConfigService } from './config';
+import type { OutcomeTracking } from './completion/outcomeTracking';
 import type { Log } from './log';
 import type { ModelHost } from './modelHost';
 import type { StoragePaths } from './training/storagePaths';
@@ -21,4 +22,6 @@ export interface SeedlingServices {
   config: ConfigService;
   log: Log;
   paths: StoragePaths;
+  /** What became of the suggestions shown (counts only, kept on this machine). */
+  outcomes: OutcomeTracking;
 }

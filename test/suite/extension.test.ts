@@ -144,6 +144,31 @@ describe('Seedling in VS Code', function () {
     assert.equal((viaProvider?.[0]?.insertText as string | undefined) ?? '', texts[0]);
   });
 
+  it('counts a suggestion accepted in the editor, from the edit itself, and saves counts without text', async () => {
+    const editor = await openFixture('src/shapes.js');
+    const doc = editor.document;
+    const token = new vscode.CancellationTokenSource().token;
+    const ctx = { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: undefined };
+    let offered: { pos: vscode.Position; text: string } | undefined;
+    for (const pos of positionsAfter(doc, ['  area() {\n    return ', '    return 2 * ', 'function totalPerimeter(shapes) {\n  '])) {
+      const items = await api.provider.provideInlineCompletionItems(doc, pos, ctx, token);
+      const text = (items?.[0]?.insertText as string | undefined) ?? '';
+      if (text) { offered = { pos, text }; break; }
+    }
+    assert.ok(offered, 'the provider offered a suggestion');
+    const before = api.services.outcomes.outcomes.summary().total;
+    const changed = new Promise((resolve) => { const sub = vscode.workspace.onDidChangeTextDocument((e) => { if (e.document === doc) { sub.dispose(); resolve(undefined); } }); });
+    await editor.edit((b) => b.insert(offered!.pos, offered!.text));
+    await changed;
+    const after = api.services.outcomes.outcomes.summary().total;
+    assert.equal(after.whole, before.whole + 1, `accepted whole: ${JSON.stringify(after)}`);
+    await api.services.outcomes.flush();
+    const saved = await fs.readFile(api.services.paths.suggestionOutcomes, 'utf8');
+    assert.ok(JSON.parse(saved).counts.some((r: { counts: { whole: number } }) => r.counts.whole >= 1), saved);
+    if (offered.text.trim().length >= 4) assert.ok(!saved.includes(offered.text.trim()), 'no suggestion text on disk');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   it('shows what seedling complete --workspace shows for the same document and cursor, at each kind of cursor', async () => {
     // Unsaved documents small enough that the editor's prompt window and the CLI's both hold all of
     // them, so both send the same request; the CLI indexes the workspace folder as the editor did.

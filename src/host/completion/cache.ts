@@ -32,10 +32,18 @@ export interface CacheRequest {
 export interface CacheHit {
   completion: string;
   kind: 'exact' | 'typing';
+  /** Whether the engine copied it or the model wrote it (for the suggestion counts). */
+  source?: 'copy' | 'model';
 }
 
 interface Entry extends CacheRequest {
   completion: string;
+  source?: 'copy' | 'model';
+}
+
+/** The source where one is known (absent, not undefined, where none is). */
+function sourceOf(x: { source?: 'copy' | 'model' }): { source?: 'copy' | 'model' } {
+  return x.source ? { source: x.source } : {};
 }
 
 export function promptKey(prefix: string, suffix: string): string {
@@ -60,16 +68,16 @@ export class CompletionCache {
     if (exact !== undefined) {
       // Re-anchor at this request (the same text may sit elsewhere, or in another document), so
       // typing the suggestion from here on is recognised.
-      this.touch(key, { ...request, completion: exact.completion });
-      return { completion: exact.completion, kind: 'exact' };
+      this.touch(key, { ...request, completion: exact.completion, ...sourceOf(exact) });
+      return { completion: exact.completion, kind: 'exact', ...sourceOf(exact) };
     }
     const typed = this.typingMatch(request);
-    return typed === undefined ? undefined : { completion: typed, kind: 'typing' };
+    return typed === undefined ? undefined : { completion: typed.rest, kind: 'typing', ...sourceOf(typed) };
   }
 
-  store(request: CacheRequest, completion: string): void {
+  store(request: CacheRequest, completion: string, source?: 'copy' | 'model'): void {
     const key = promptKey(request.prefix, request.suffix);
-    this.touch(key, { ...request, completion });
+    this.touch(key, { ...request, completion, ...sourceOf({ source }) });
     while (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
@@ -85,12 +93,12 @@ export class CompletionCache {
     this.entries.set(key, entry);
   }
 
-  private typingMatch(request: CacheRequest): string | undefined {
+  private typingMatch(request: CacheRequest): { rest: string; source?: 'copy' | 'model' } | undefined {
     let checked = 0;
     for (const entry of [...this.entries.values()].reverse()) {
       if (checked++ >= TYPING_CANDIDATES) break;
       const rest = remainderAfterTyping(entry, request);
-      if (rest !== undefined) return rest;
+      if (rest !== undefined) return { rest, source: entry.source };
     }
     return undefined;
   }

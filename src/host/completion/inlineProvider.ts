@@ -10,6 +10,7 @@ import type { Engine } from '../../shared/engineApi';
 import { describeError, type Log } from '../log';
 import type { ModelHost } from '../modelHost';
 import { CompletionCache } from './cache';
+import type { OutcomeTracking } from './outcomeTracking';
 import { isCompletableScheme, isLanguageEnabled } from './enablement';
 import { COPY_WINDOW_CHARS, editorRequest } from '../../shared/completion/editorRequest';
 import { CharsPerToken, fitPromptSticky, promptCharBudget, type Prompt } from '../../shared/completion/promptBuilder';
@@ -20,6 +21,8 @@ export type CompletionSource = 'cache' | 'typing' | 'engine';
 export interface CompletionAnswer {
   text: string;
   source: CompletionSource;
+  /** Whether the engine copied the suggestion from the repository or the model wrote it. */
+  origin?: 'copy' | 'model';
   /** Time from the end of the debounce to the answer (what the user waits for beyond their own pause). */
   ms: number;
   /** Engine-reported generation time, when the engine was asked. */
@@ -49,6 +52,8 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
     private readonly model: ModelHost,
     private readonly config: ConfigService,
     private readonly log: Log,
+    /** Told of each suggestion offered (what became of it is read from the edits that follow). */
+    private readonly outcomes?: OutcomeTracking,
   ) {
     this.subscriptions = [
       // A new model makes every cached answer stale.
@@ -85,6 +90,7 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
         signal: cancel.signal,
       });
       if (!answer || answer.text === '') return undefined;
+      this.outcomes?.shown(document, position, answer.text, answer.origin ?? 'model');
       return [new vscode.InlineCompletionItem(answer.text, new vscode.Range(position, position))];
     } finally {
       sub.dispose();
@@ -118,7 +124,7 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
 
     const started = performance.now();
     const hit = this.cache.lookup(cacheRequest);
-    if (hit) return { text: hit.completion, source: hit.kind === 'exact' ? 'cache' : 'typing', ms: performance.now() - started, prompt };
+    if (hit) return { text: hit.completion, source: hit.kind === 'exact' ? 'cache' : 'typing', origin: hit.source, ms: performance.now() - started, prompt };
 
     const latest = this.gate.begin();
     const linked = anySignal(options.signal ? [latest, options.signal] : [latest]);
@@ -149,10 +155,10 @@ export class SeedlingInlineProvider implements vscode.InlineCompletionItemProvid
       this.charsPerToken.observe(prompt.prefix.length + prompt.suffix.length, promptTokens, promptTokens >= model.config.contextLength - settings.maxTokens - 1);
       // The engine shaped, cut and judged the suggestion (src/engine/suggestion.ts): shown as it is.
       const text = outcome.value.completion;
-      this.cache.store(cacheRequest, text);
+      this.cache.store(cacheRequest, text, outcome.value.source);
       const ms = performance.now() - afterDebounce;
       this.log.debug(`completion ${ms.toFixed(1)} ms (engine ${outcome.value.ms.toFixed(1)} ms, ${promptTokens} prompt tokens, ${outcome.value.reusedTokens} reused): ${JSON.stringify(text.slice(0, 80))}`);
-      return { text, source: 'engine', ms, engineMs: outcome.value.ms, promptTokens, reusedTokens: outcome.value.reusedTokens, prompt };
+      return { text, source: 'engine', origin: outcome.value.source, ms, engineMs: outcome.value.ms, promptTokens, reusedTokens: outcome.value.reusedTokens, prompt };
     } catch (err) {
       if (!linked.signal.aborted) this.log.warn(`Completion failed: ${describeError(err)}`);
       return undefined;

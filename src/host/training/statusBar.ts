@@ -16,6 +16,8 @@ export interface StatusFacts {
   model?: LoadedModel;
   completionsEnabled: boolean;
   interruptedRun?: boolean;
+  /** "12 of 40 suggestions accepted (30%)" once any was shown. */
+  acceptance?: string;
 }
 
 export class SeedlingStatusBar implements vscode.Disposable {
@@ -49,6 +51,7 @@ export class SeedlingStatusBar implements vscode.Disposable {
     }
     if (f.corpusText) tooltip.appendMarkdown(`Corpus: ${f.corpusText}\n\n`);
     tooltip.appendMarkdown(`Inline completions: ${f.completionsEnabled ? 'on' : 'off'}`);
+    if (f.acceptance) tooltip.appendMarkdown(`\n\nSuggestions: ${f.acceptance}`);
     this.item.tooltip = tooltip;
   }
 

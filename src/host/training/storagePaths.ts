@@ -13,6 +13,8 @@ export interface StoragePaths {
   checkpoint: string;
   /** What the last run was doing (runState.ts). */
   runState: string;
+  /** What became of the suggestions shown: counts only (completion/suggestionOutcomes.ts). */
+  suggestionOutcomes: string;
 }
 
 export function storagePaths(dir: string): StoragePaths {
@@ -20,5 +22,6 @@ export function storagePaths(dir: string): StoragePaths {
     dir,
     checkpoint: path.join(dir, 'model.seedling'),
     runState: path.join(dir, RUN_STATE_FILE),
+    suggestionOutcomes: path.join(dir, 'suggestion-outcomes.json'),
   };
 }

@@ -110,7 +110,7 @@ export class TrainingController implements vscode.Disposable {
   async deleteModel(): Promise<string[]> {
     await this.stop();
     this.deps.model.unload();
-    const { dir, checkpoint, runState } = this.deps.paths;
+    const { dir, checkpoint, runState, suggestionOutcomes } = this.deps.paths;
     const removed: string[] = [];
     let names: string[] = [];
     try {
@@ -120,8 +120,10 @@ export class TrainingController implements vscode.Disposable {
     }
     const checkpointName = path.basename(checkpoint);
     for (const name of names) {
-      // The checkpoint, its temporary siblings from interrupted atomic writes, and the run state.
-      if (name === checkpointName || name.startsWith(`${checkpointName}.`) || name === path.basename(runState) || name.startsWith(`${path.basename(runState)}.`)) {
+      // The checkpoint, its temporary siblings from interrupted atomic writes, the run state, and what
+      // the user did with the suggestions (their signal goes with the model it was about).
+      const ours = [checkpointName, path.basename(runState), path.basename(suggestionOutcomes)];
+      if (ours.some((own) => name === own || name.startsWith(`${own}.`))) {
         await fs.rm(path.join(dir, name), { force: true, recursive: true });
         removed.push(name);
       }
