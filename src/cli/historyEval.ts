@@ -12,7 +12,7 @@
  * rebuilt, the baselines given the same text), as the editor's index follows saved files. The
  * model's weights stay as trained: the idle-time fine-tune (issue 14, item 2) is not built yet.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { collectCorpus, describeCorpus } from '../shared/corpus';
@@ -20,8 +20,8 @@ import { skipByContent, skipByName } from '../shared/corpus/fileFilters';
 import { cursorTasksOnLines, type CursorTask } from '../eval/cursorTasks';
 import { seededRandom, type SourceFile } from '../eval/evalTasks';
 import { baselineAnswers } from '../eval/cursorBaselines';
-import { formatCursorReport, runCursorEval, type CursorEvalReport, type CursorSystem } from '../eval/runCursorEval';
-import { addedLines, changesOf, commitsBetween, fileAt, removeFiles, resolveRevision, treeAt, writeFiles } from '../eval/gitHistory';
+import { formatCursorReport, runCursorEval, type CursorEvalReport, type CursorSystem, type TaskAnswers } from '../eval/runCursorEval';
+import { addedLinesOf, changesOf, commitsBetween, fileAt, removeFiles, resolveRevision, treeAt, writeFiles } from '../eval/gitHistory';
 import type { CursorKind } from '../shared/completion/cursorKind';
 import { editorRequest } from '../shared/completion/editorRequest';
 import type { EngineClient } from '../shared/engineClient';
@@ -75,8 +75,15 @@ export async function historyEval(parsed: Parsed, ctx: CliContext, settings: His
       contextLength, maxTokens: settings.maxTokens, path: path.join(workspace, ...t.file.split('/')), minConfidence: settings.minConfidence,
     }));
 
+    const details: string[] = [];
+    const commitOf = new Map(tasks.map((t) => [t.task, steps[t.step].commit]));
+    const progress = (pass: string) => (done: number, total: number, detail: TaskAnswers) => {
+      const t = detail.task;
+      details.push(JSON.stringify({ pass, commit: commitOf.get(t), kind: t.kind, file: t.file, line: t.line, target: t.target, answers: detail.answers }));
+      if (done % 50 === 0 || done === total) ctx.stderr.write(`${pass}: scored ${done}/${total}\n`);
+    };
     const frozenState = await indexState(engine, workspace, first.paths);
-    const frozen = await runCursorEval(tasks.map((t) => t.task), systemsOf(ask, () => frozenState), progress(ctx, 'frozen'));
+    const frozen = await runCursorEval(tasks.map((t) => t.task), systemsOf(ask, () => frozenState), progress('frozen'));
     const reports: Record<string, CursorEvalReport> = { frozen };
 
     if (v.follow) {
@@ -96,7 +103,7 @@ export async function historyEval(parsed: Parsed, ctx: CliContext, settings: His
         state = await indexState(engine, workspace, now.paths);
       };
       let at = 0;
-      reports.follow = await runCursorEval(tasks.map((t) => t.task), systemsOf(ask, () => state), progress(ctx, 'follow'), async (task) => {
+      reports.follow = await runCursorEval(tasks.map((t) => t.task), systemsOf(ask, () => state), progress('follow'), async (task) => {
         const step = stepOf.get(task)!;
         if (step !== at) {
           await advanceTo(step);
@@ -105,6 +112,8 @@ export async function historyEval(parsed: Parsed, ctx: CliContext, settings: His
       });
     }
 
+    const detailsPath = stringOption(v, 'details');
+    if (detailsPath) await writeFile(path.resolve(detailsPath), `${details.join('\n')}\n`);
     if (v.json) {
       ctx.stdout.write(`${JSON.stringify({ repo, from, to, commits: commits.length, model: modelPath, minConfidence: settings.minConfidence, ...reports })}\n`);
     } else {
@@ -124,12 +133,13 @@ async function sampleHistoryTasks(repo: string, steps: Step[], settings: History
   const random = seededRandom(settings.seed);
   const all: { task: CursorTask; step: number }[] = [];
   for (let s = 0; s < steps.length; s++) {
+    const added = await addedLinesOf(repo, steps[s].commit);
     for (const change of steps[s].changes) {
-      if (change.status === 'deleted' || skipByName(path.posix.basename(change.path))) continue;
+      const lines = added.get(change.path);
+      if (change.status === 'deleted' || !lines?.length || skipByName(path.posix.basename(change.path))) continue;
       const content = await fileAt(repo, steps[s].commit, change.path);
       if (skipByContent(content)) continue;
       const file: SourceFile = { relativePath: change.path, text: content.toString('utf8') };
-      const lines = await addedLines(repo, steps[s].commit, change.path);
       for (const task of cursorTasksOnLines(file, lines, HISTORY_KINDS, random)) all.push({ task, step: s });
     }
   }
@@ -182,10 +192,4 @@ function systemsOf(ask: (t: CursorTask) => Promise<CompleteResult>, state: () =>
     baseline(0, 'copy'),
     baseline(1, 'char-12-gram'),
   ];
-}
-
-function progress(ctx: CliContext, pass: string) {
-  return (done: number, total: number) => {
-    if (done % 50 === 0 || done === total) ctx.stderr.write(`${pass}: scored ${done}/${total}\n`);
-  };
 }

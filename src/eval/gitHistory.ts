@@ -66,28 +66,54 @@ export function fileAt(repo: string, rev: string, file: string): Promise<Buffer>
   return git(repo, ['show', `${rev}:${file}`]);
 }
 
-/** What a commit did to files, against its first parent (renames as a delete and an add). */
+/**
+ * What a commit did to files, against its first parent. A file moved (with or without edits) is
+ * "modified" at its new path, so moved code is not counted as written anew.
+ */
 export async function changesOf(repo: string, commit: string): Promise<CommitChange[]> {
-  const fields = (await git(repo, ['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', '--name-status', `${commit}^`, commit]))
+  const fields = (await git(repo, ['diff-tree', '-r', '-z', '-M', '--no-commit-id', '--name-status', `${commit}^`, commit]))
     .toString().split('\0').filter(Boolean);
   const changes: CommitChange[] = [];
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const status = fields[i][0] === 'A' ? 'added' : fields[i][0] === 'D' ? 'deleted' : 'modified';
-    changes.push({ status, path: fields[i + 1] });
+  for (let i = 0; i < fields.length;) {
+    const status = fields[i][0];
+    if (status === 'R' || status === 'C') {
+      // "R<score>\0old\0new": the file now lives at new.
+      changes.push({ status: status === 'R' ? 'modified' : 'added', path: fields[i + 2] });
+      if (status === 'R') changes.push({ status: 'deleted', path: fields[i + 1] });
+      i += 3;
+    } else {
+      changes.push({ status: status === 'A' ? 'added' : status === 'D' ? 'deleted' : 'modified', path: fields[i + 1] });
+      i += 2;
+    }
   }
   return changes;
 }
 
-/** The 0-based line numbers, in the file as the commit left it, of the lines the commit added. */
-export async function addedLines(repo: string, commit: string, file: string): Promise<number[]> {
-  const diff = (await git(repo, ['diff', '-U0', '--no-color', '--no-ext-diff', `${commit}^`, commit, '--', file])).toString();
-  const lines: number[] = [];
-  for (const hunk of diff.matchAll(/^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/gm)) {
-    const start = Number(hunk[1]);
-    const count = hunk[2] === undefined ? 1 : Number(hunk[2]);
-    for (let k = 0; k < count; k++) lines.push(start - 1 + k);
+/**
+ * Per file the commit left (by its new path), the 0-based line numbers of the lines it added. Moves
+ * are followed (-M), so a moved file contributes only the lines that changed in the move.
+ */
+export async function addedLinesOf(repo: string, commit: string): Promise<Map<string, number[]>> {
+  const diff = (await git(repo, ['diff', '-U0', '-M', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', `${commit}^`, commit])).toString();
+  const added = new Map<string, number[]>();
+  let lines: number[] | undefined;
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('diff --git ')) {
+      lines = undefined;
+    } else if (line.startsWith('+++ ')) {
+      // "+++ b/path" (or /dev/null for a deleted file); quoted paths carry escapes we do not decode.
+      const target = line.slice(4);
+      lines = target.startsWith('b/') ? [] : undefined;
+      if (lines) added.set(target.slice(2), lines);
+    } else if (lines && line.startsWith('@@ ')) {
+      const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
+      if (!hunk) continue;
+      const start = Number(hunk[1]);
+      const count = hunk[2] === undefined ? 1 : Number(hunk[2]);
+      for (let k = 0; k < count; k++) lines.push(start - 1 + k);
+    }
   }
-  return lines;
+  return added;
 }
 
 /** Writes files under dir (replacing what is there), creating folders as needed. */

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
@@ -40,12 +40,18 @@ test('the follow pass completes with what earlier commits added; the frozen pass
   const line = 'zebra_quokka_total = measure_the_marsupial_index(4217, unit="furlongs")';
   commit(repo, { 'src/first.py': `import math\n\n${line}\nprint(zebra_quokka_total)\n` }, 'first use');
   commit(repo, { 'src/second.py': `import os\n\n${line}\n` }, 'second use');
+  // A move writes nothing new: no cursor may fall in the moved file.
+  execFileSync('git', ['-C', repo, 'mv', 'src/first.py', 'src/moved.py']);
+  commit(repo, {}, 'move');
+  const details = path.join(work, 'details.jsonl');
 
-  const run = spawnSync(process.execPath, [cli, 'eval', '--history', repo, '--from', 'HEAD~2', '--follow', '--model', base,
-    '--threads', '2', '--tasks', '50', '--min-confidence', '0', '--json'], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [cli, 'eval', '--history', repo, '--from', 'HEAD~3', '--follow', '--model', base,
+    '--threads', '2', '--tasks', '50', '--min-confidence', '0', '--json', '--details', details], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   const report = JSON.parse(run.stdout);
-  assert.equal(report.commits, 2);
+  assert.equal(report.commits, 3);
+  const files = new Set(readFileSync(details, 'utf8').trim().split('\n').map((l) => JSON.parse(l).file));
+  assert.deepEqual([...files].sort(), ['src/first.py', 'src/second.py']);
   const eol = (pass: string) => report[pass].results['end-of-line'];
   assert.ok(report.frozen.tasks['end-of-line'] >= 4, `end-of-line cursors: ${report.frozen.tasks['end-of-line']}`);
   assert.equal(report.follow.tasks['end-of-line'], report.frozen.tasks['end-of-line'], 'both passes answer the same cursors');
