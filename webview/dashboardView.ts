@@ -5,6 +5,7 @@
 import type { CheckpointPoint, HostMessage, ProgressPoint, RunEnd, RunInfo, RunRecord } from '../src/shared/dashboard/messages';
 import { el, facts } from './dom';
 import { formatDuration } from '../src/shared/format';
+import { acceptedOf, type OutcomeCounts, type SuggestionSummary } from '../src/shared/suggestionCounts';
 import { bytes, compact, dateTime, fixed } from './format';
 import { LineChart } from './lineChart';
 import { Series } from './series';
@@ -36,6 +37,7 @@ export class DashboardView {
   private readonly modelBox = el('section', { class: 'card', 'aria-label': 'Model' });
   private readonly corpusBox = el('section', { class: 'card', 'aria-label': 'Corpus' });
   private readonly runBox = el('section', { class: 'card', 'aria-label': 'Run' });
+  private readonly suggestionsBox = el('section', { class: 'card', 'aria-label': 'Suggestions', id: 'suggestions' });
   private readonly samplesBox = el('section', { class: 'samples' });
   private readonly historyBody = el('tbody');
   private readonly lossChart: LineChart;
@@ -52,7 +54,8 @@ export class DashboardView {
     this.stopButton.hidden = true;
     this.stopButton.addEventListener('click', () => { this.stopButton.disabled = true; this.post({ type: 'stopTraining' }); });
     const header = el('header', {}, el('h1', {}, 'Seedling training'), this.status, this.stopButton);
-    const cards = el('div', { class: 'cards' }, this.modelBox, this.corpusBox, this.runBox);
+    const cards = el('div', { class: 'cards' }, this.modelBox, this.corpusBox, this.runBox, this.suggestionsBox);
+    this.renderSuggestions(undefined);
     const charts = el('div', { class: 'charts' });
     const small = el('div', { class: 'charts-row' });
     this.lossChart = new LineChart(charts, { title: 'Loss', xLabel: 'tokens seen', yFormat: (v) => fixed(v, 2) }, palette);
@@ -109,6 +112,9 @@ export class DashboardView {
       }
       case 'corpus': { const run = this.runs.get(m.runId); if (run) run.info.corpus = m.corpus; break; }
       case 'model': { const run = this.runs.get(m.runId); if (run) run.info.model = m.model; break; }
+      case 'suggestions':
+        this.renderSuggestions(m.summary);
+        return;
       default:
         return;
     }
@@ -196,6 +202,21 @@ export class DashboardView {
     this.progressText.textContent = !p ? '' : active
       ? `${pct.toFixed(0)}% · ${formatDuration(p.elapsedMs)} elapsed · ${formatDuration(p.etaMs)} left`
       : `${pct.toFixed(0)}% · ${formatDuration(p.elapsedMs)}`;
+  }
+
+  /** What became of the suggestions shown in this workspace (counted on this machine only). */
+  private renderSuggestions(summary: SuggestionSummary | undefined): void {
+    const total = summary?.total;
+    const share = (c: OutcomeCounts) => `${acceptedOf(c)} of ${c.shown} (${c.shown ? Math.round((100 * acceptedOf(c)) / c.shown) : 0}%)`;
+    const sources: [string, string][] = summary
+      ? ([['copy', 'Copied'], ['model', 'Written']] as const).filter(([k]) => summary.bySource[k]?.shown).map(([k, label]) => [label, share(summary.bySource[k])])
+      : [];
+    this.suggestionsBox.replaceChildren(el('h2', {}, 'Suggestions'), facts(total && total.shown > 0 ? [
+      ['Accepted', share(total)],
+      ['How', `${total.whole} whole · ${total.line} by line · ${total.word} by word`],
+      ['Not taken', `${total.typed} typed out · ${total.dismissed} dismissed`],
+      ...sources,
+    ] : [['Accepted', 'none shown yet']]));
   }
 
   private renderCards(run: RunView | undefined): void {

@@ -186,6 +186,20 @@ export async function scenario({ page, server, workspace, shots, metrics, step }
     await shot('08-attention-reveal');
   });
 
+  await step('the dashboard counts the suggestion accepted with Tab', async () => {
+    await page.locator('.tabs-container .tab', { hasText: /^Seedling$/ }).first().click();
+    dashboard = await findWebview(page, 'dashboard');
+    const readCard = () => Object.fromEntries([...document.querySelectorAll('#suggestions dl.facts dt')].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent]));
+    let card;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await sleep(250)) {
+      card = await dashboard.evaluate(readCard);
+      if (/^[1-9]\d* of \d+/.test(card['Accepted'] ?? '')) break;
+    }
+    assert(/^[1-9]\d* of \d+/.test(card['Accepted'] ?? ''), `no accepted suggestion on the Suggestions card: ${JSON.stringify(card)}`);
+    metrics.suggestionsCard = card;
+    assert(/^[1-9]\d* whole/.test(card['How'] ?? ''), `Tab accepts a suggestion whole: ${JSON.stringify(card)}`);
+  });
+
   await step('the dashboard\'s Stop button stops a second run, and the history says so', async () => {
     // A run long enough to stop for sure: the small preset (from scratch, ~0.3 s a step here) with no
     // step budget, through workspace settings (the workspace folder is watched). Completions are

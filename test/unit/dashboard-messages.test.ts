@@ -9,6 +9,15 @@ test('well-formed host messages pass', () => {
   assert.equal(validateHostMessage({ type: 'progress', runId: 'r1', points: [point, { ...point, valLoss: 5.9 }] }).ok, true);
   assert.equal(validateHostMessage({ type: 'snapshot', runs: [{ info: run, progress: [point], checkpoints: [] }], activeRunId: null }).ok, true);
   assert.equal(validateHostMessage({ type: 'runStarted', run }).ok, true);
+  const counts = { shown: 4, whole: 1, line: 1, word: 0, typed: 1, dismissed: 1 };
+  assert.equal(validateHostMessage({ type: 'suggestions', summary: { bySource: { copy: counts }, byLanguage: { python: counts }, total: counts } }).ok, true);
+});
+
+test('suggestion counts are whole, non-negative numbers, all six present', () => {
+  const counts = { shown: 4, whole: 1, line: 1, word: 0, typed: 1, dismissed: 1 };
+  const summary = (total: object) => ({ type: 'suggestions', summary: { bySource: {}, byLanguage: {}, total } });
+  assert.match(errorOf(validateHostMessage(summary({ ...counts, shown: -1 }))), /< 0/);
+  assert.match(errorOf(validateHostMessage(summary({ ...counts, dismissed: undefined }))), /dismissed/);
 });
 
 test('unknown types and non-objects are rejected', () => {

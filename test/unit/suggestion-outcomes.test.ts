@@ -18,6 +18,27 @@ test('accepting the whole suggestion at once counts "whole"', () => {
   assert.deepEqual(o.summary().bySource.copy, { shown: 1, whole: 1, line: 0, word: 0, typed: 0, dismissed: 0 });
 });
 
+test('Tab after typing part of it: VS Code replaces the typed part with the whole suggestion, and that counts "whole"', () => {
+  const o = new SuggestionOutcomes();
+  o.shown(DOC, 10, 'width * height;', 'copy', 'javascript');
+  o.documentChanged(DOC, insert(10, 'w'));
+  o.documentChanged(DOC, insert(11, 'i'));
+  o.documentChanged(DOC, [{ offset: 10, removedLength: 2, text: 'width * height;' }]);
+  assert.equal(o.summary().total.whole, 1);
+  assert.equal(o.summary().total.dismissed, 0);
+});
+
+test('the cursor may be reported at the accepted end before the edit itself', () => {
+  const o = new SuggestionOutcomes();
+  o.shown(DOC, 10, 'return x;', 'model', 'typescript');
+  o.cursorMoved(DOC, 19);
+  o.documentChanged(DOC, insert(10, 'return x;'));
+  assert.equal(o.summary().total.whole, 1);
+  o.shown(DOC, 30, 'y()', 'model', 'typescript');
+  o.cursorMoved(DOC, 29);
+  assert.equal(o.summary().total.dismissed, 1, 'moving back ends it');
+});
+
 test('a word accepted, then the person goes elsewhere, counts "word" once', () => {
   const o = new SuggestionOutcomes();
   o.shown(DOC, 0, 'const total = sum(xs);', 'model', 'typescript');

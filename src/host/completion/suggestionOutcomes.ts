@@ -11,17 +11,11 @@
  * "dismissed" if nothing was accepted. No vscode import: the extension
  * feeds it events (inlineProvider.ts, outcomeTracking.ts) and the unit tests do the same.
  */
+import { OUTCOME_FIELDS, emptyCounts, type OutcomeCounts, type SuggestionSummary } from '../../shared/suggestionCounts';
+
+export { describeAcceptance } from '../../shared/suggestionCounts';
 export type SuggestionSource = 'copy' | 'model';
 export type Outcome = 'whole' | 'line' | 'word' | 'typed' | 'dismissed';
-
-export interface OutcomeCounts {
-  shown: number;
-  whole: number;
-  line: number;
-  word: number;
-  typed: number;
-  dismissed: number;
-}
 
 export interface TextChange {
   offset: number;
@@ -29,14 +23,20 @@ export interface TextChange {
   text: string;
 }
 
+/**
+ * A suggestion still on screen: offered at `origin`, of which the document now holds `written` (what
+ * was typed or accepted since, always a prefix of `text`). VS Code accepts by replacing what was typed
+ * since the offer with the accepted part, so edits are followed as edits of that span.
+ */
 interface Pending {
-  offset: number;
-  remaining: string;
+  origin: number;
+  text: string;
+  written: string;
   key: string;
   accepted: 'none' | 'word' | 'line';
 }
 
-const emptyCounts = (): OutcomeCounts => ({ shown: 0, whole: 0, line: 0, word: 0, typed: 0, dismissed: 0 });
+const endOf = (p: Pending) => p.origin + p.written.length;
 
 export class SuggestionOutcomes {
   private readonly counts = new Map<string, OutcomeCounts>();
@@ -49,38 +49,46 @@ export class SuggestionOutcomes {
   shown(document: string, offset: number, text: string, source: SuggestionSource, language: string): void {
     if (text === '') return;
     const current = this.pending.get(document);
-    if (current && current.offset === offset && current.remaining === text) return;
+    if (current && endOf(current) === offset && current.text.slice(current.written.length) === text) return;
     if (current) this.finish(document, current);
     const key = `${source}\u0000${language}`;
     this.bump(key, 'shown');
-    this.pending.set(document, { offset, remaining: text, key, accepted: 'none' });
+    this.pending.set(document, { origin: offset, text, written: '', key, accepted: 'none' });
   }
 
   documentChanged(document: string, changes: readonly TextChange[]): void {
     const p = this.pending.get(document);
     if (!p) return;
     const [c] = changes;
-    const insertsPrefix = changes.length === 1 && c.offset === p.offset && c.removedLength === 0 && c.text !== '' && p.remaining.startsWith(c.text);
-    if (!insertsPrefix) {
+    // One edit inside the span written since the offer, reaching its end (the cursor's place)...
+    const inSpan = changes.length === 1 && c.offset >= p.origin && c.offset + c.removedLength === endOf(p);
+    const written = inSpan ? p.written.slice(0, c.offset - p.origin) + c.text : undefined;
+    // ...that leaves more of the suggestion written than before, and nothing else.
+    if (written === undefined || written.length <= p.written.length || !p.text.startsWith(written)) {
       this.finish(document, p);
       return;
     }
-    p.offset += c.text.length;
-    p.remaining = p.remaining.slice(c.text.length);
-    if (p.remaining === '') {
-      this.finish(document, p, p.accepted !== 'none' ? undefined : c.text.length > 1 ? 'whole' : 'typed');
+    const step = written.length - p.written.length;
+    p.written = written;
+    const rest = p.text.slice(written.length);
+    if (rest === '') {
+      this.finish(document, p, p.accepted !== 'none' ? undefined : step > 1 ? 'whole' : 'typed');
       return;
     }
-    if (c.text.length > 1) {
-      const endsLine = c.text.endsWith('\n') || p.remaining.startsWith('\n') || p.remaining.startsWith('\r\n');
+    // One character is the person typing; more is an accept (by word, or up to a line's end).
+    if (step > 1) {
+      const endsLine = written.endsWith('\n') || rest.startsWith('\n') || rest.startsWith('\r\n');
       p.accepted = endsLine || p.accepted === 'line' ? 'line' : 'word';
     }
   }
 
-  /** The cursor is at `offset`: anywhere but the suggestion's place ends it. */
+  /**
+   * The cursor is at `offset`: before the suggestion's place or past its end ends it. Inside it, the
+   * move is an accept whose edit is still to come: VS Code may report the cursor before the text.
+   */
   cursorMoved(document: string, offset: number): void {
     const p = this.pending.get(document);
-    if (p && offset !== p.offset) this.finish(document, p);
+    if (p && (offset < endOf(p) || offset > p.origin + p.text.length)) this.finish(document, p);
   }
 
   documentClosed(document: string): void {
@@ -89,7 +97,7 @@ export class SuggestionOutcomes {
   }
 
   /** Counts per source and language, and all together. */
-  summary(): { bySource: Record<string, OutcomeCounts>; byLanguage: Record<string, OutcomeCounts>; total: OutcomeCounts } {
+  summary(): SuggestionSummary {
     const bySource: Record<string, OutcomeCounts> = {};
     const byLanguage: Record<string, OutcomeCounts> = {};
     const total = emptyCounts();
@@ -121,7 +129,7 @@ export class SuggestionOutcomes {
       const { source, language, counts } = (row ?? {}) as { source?: unknown; language?: unknown; counts?: Record<string, unknown> };
       if ((source !== 'copy' && source !== 'model') || typeof language !== 'string' || !counts) continue;
       const valid = emptyCounts();
-      for (const k of Object.keys(valid) as (keyof OutcomeCounts)[]) {
+      for (const k of OUTCOME_FIELDS) {
         const n = counts[k];
         if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) valid[k] = n;
       }
@@ -157,12 +165,5 @@ export class SuggestionOutcomes {
 }
 
 function add(into: OutcomeCounts, from: OutcomeCounts): void {
-  for (const k of Object.keys(into) as (keyof OutcomeCounts)[]) into[k] += from[k];
-}
-
-/** "12 of 40 accepted (30%)", or undefined before anything was shown. */
-export function describeAcceptance(total: OutcomeCounts): string | undefined {
-  if (total.shown === 0) return undefined;
-  const accepted = total.whole + total.line + total.word;
-  return `${accepted} of ${total.shown} suggestions accepted (${Math.round((100 * accepted) / total.shown)}%)`;
+  for (const k of OUTCOME_FIELDS) into[k] += from[k];
 }

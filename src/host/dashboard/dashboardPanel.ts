@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { validateWebviewMessage, type HostMessage, type ProgressPoint } from '../../shared/dashboard/messages';
 import type { TrainingRecorder } from './trainingRecorder';
+import type { SuggestionSummary } from '../../shared/suggestionCounts';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const DASHBOARD_VIEW_TYPE = 'seedling.dashboard';
@@ -13,6 +14,9 @@ const PROGRESS_FLUSH_MS = 100;
 
 export interface DashboardHost {
   recorder: TrainingRecorder;
+  /** What became of the suggestions shown, and when that changes. */
+  suggestions(): SuggestionSummary;
+  onSuggestionsChanged: vscode.Event<void>;
   extensionUri: vscode.Uri;
   stopTraining(): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
@@ -49,6 +53,7 @@ export class DashboardPanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((raw) => this.receive(raw)),
       host.recorder.onMessage((m) => this.forward(m)),
+      host.onSuggestionsChanged(() => { if (this.ready) void this.post({ type: 'suggestions', summary: host.suggestions() }); }),
     );
   }
 
@@ -67,6 +72,7 @@ export class DashboardPanel implements vscode.Disposable {
         const snap = await this.host.recorder.snapshot();
         this.ready = true;
         await this.post({ type: 'snapshot', runs: snap.runs, activeRunId: snap.activeRunId });
+        await this.post({ type: 'suggestions', summary: this.host.suggestions() });
         break;
       }
       case 'stopTraining':

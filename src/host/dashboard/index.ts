@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { Engine } from '../../shared/engineApi';
 import type { AttentionParams, ModelConfig } from '../../shared/protocol';
 import type { TrainingEvent } from '../training/trainingEvents';
+import type { SuggestionSummary } from '../../shared/suggestionCounts';
 import { AttentionPanel } from './attentionPanel';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel, type DashboardHost } from './dashboardPanel';
 import { TrainingRecorder } from './trainingRecorder';
@@ -23,6 +24,7 @@ export interface DashboardServices {
   log: { info(message: string): void; warn(message: string): void; error(message: string, err?: unknown): void };
   /** The run history is kept beside the checkpoint, in the extension's per-workspace storage. */
   paths: { dir: string };
+  outcomes: { outcomes: { summary(): SuggestionSummary }; onDidChange: vscode.Event<void> };
 }
 
 export const DASHBOARD_COMMANDS = {
@@ -39,6 +41,8 @@ export function registerDashboard(context: vscode.ExtensionContext, services: Da
     extensionUri: context.extensionUri,
     stopTraining: () => void services.training.stop(),
     log: write,
+    suggestions: () => services.outcomes.outcomes.summary(),
+    onSuggestionsChanged: services.outcomes.onDidChange,
   };
   const attentionHost = {
     extensionUri: context.extensionUri,

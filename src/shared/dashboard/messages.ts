@@ -7,6 +7,7 @@ import type { CorpusSummary } from '../corpus/types';
 import type { CheckpointEvent, ModelConfig, TrainProgress } from '../protocol';
 import { PREVIEW_MAX_SIZE } from './attentionPooling';
 import { check, s, type Schema } from './schema';
+import { OUTCOME_FIELDS, type SuggestionSummary } from '../suggestionCounts';
 
 /** Facts about the model being trained, shown beside the curves. */
 export interface ModelFacts {
@@ -100,7 +101,8 @@ export type HostMessage =
   | { type: 'attentionPending'; documentName: string; characters: number }
   | { type: 'attention'; view: AttentionView }
   | { type: 'attentionMatrix'; matrix: AttentionMatrix }
-  | { type: 'attentionError'; message: string };
+  | { type: 'attentionError'; message: string }
+  | { type: 'suggestions'; summary: SuggestionSummary };
 
 export type WebviewMessage =
   | { type: 'ready' }
@@ -149,6 +151,8 @@ const attentionView = s.object({
   documentName: s.string(4096),
   truncated: s.boolean(),
 });
+const outcomeCounts = s.object(Object.fromEntries(OUTCOME_FIELDS.map((f) => [f, count])));
+const suggestionSummary = s.object({ bySource: s.record(outcomeCounts, 8), byLanguage: s.record(outcomeCounts, 256), total: outcomeCounts });
 const attentionMatrix = s.object({ inspection, ...selection, weights: s.float32array(MAX_TOKENS * MAX_TOKENS) });
 
 const hostSchemas: Record<HostMessage['type'], Schema> = {
@@ -163,6 +167,7 @@ const hostSchemas: Record<HostMessage['type'], Schema> = {
   attention: s.object({ type: s.literal('attention'), view: attentionView }),
   attentionMatrix: s.object({ type: s.literal('attentionMatrix'), matrix: attentionMatrix }),
   attentionError: s.object({ type: s.literal('attentionError'), message: s.string(4000) }),
+  suggestions: s.object({ type: s.literal('suggestions'), summary: suggestionSummary }),
 };
 
 const webviewSchemas: Record<WebviewMessage['type'], Schema> = {
