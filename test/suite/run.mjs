@@ -8,6 +8,7 @@
 // out/suite (extensionTestsPath), on a fresh copy of test/fixtures/suite-workspace. Exit code: 0 when
 // every test passed.
 //
+// Arguments: parts of test file names, to run only those files (e.g. `npm run test:suite -- walkthrough`).
 // Env: VSCODE_EXECUTABLE, SEEDLING_SUITE_VSCODE_VERSION (above), SEEDLING_SUITE_NO_BUILD=1 (use dist/ as it is), SEEDLING_SUITE_PRESET (default tiny), SEEDLING_SUITE_STEPS (default 40),
 //      SEEDLING_SUITE_THREADS (default 2), SEEDLING_SUITE_TIMEOUT_S (default 900),
 //      SEEDLING_SUITE_LATENCY_MODEL=<checkpoint> (also measure typing latency with that model, e.g. a
@@ -59,7 +60,10 @@ await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });
 const esbuild = await import('esbuild');
 const suiteDir = path.join(root, 'test', 'suite');
-const entries = ['index.ts', ...(await import('node:fs')).readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts'))];
+// `npm run test:suite -- walkthrough` runs only the test files whose names contain an argument.
+const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const entries = ['index.ts', ...(await import('node:fs')).readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts'))
+  .filter((f) => only.length === 0 || only.some((x) => f.includes(x)))];
 for (const entry of entries) {
   await esbuild.build({
     entryPoints: [path.join(suiteDir, entry)], outfile: path.join(outDir, entry.replace(/\.ts$/, '.js')),
