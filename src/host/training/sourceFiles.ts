@@ -1,8 +1,10 @@
 /**
- * sourceFiles.ts: whether a folder holds any source file, for the train suggestion. VS Code's file
- * search answers (in its search process, honouring files.exclude), stopping at the first hit, so a
- * large repository costs what a small one does. Extensions of languages people write; a folder of
- * only notes or data is not worth a model.
+ * sourceFiles.ts: whether a folder holds any source file of its own, for the train suggestion. VS
+ * Code's file search answers (outside the extension host thread), stopping at the first hit, so a
+ * large repository costs what a small one does. Extensions of languages people write: a folder of
+ * only notes or data is not worth a model. Dependency and build folders are left out by our own list,
+ * which replaces files.exclude here (findFiles applies one or the other): a folder whose only code is
+ * under node_modules has nothing to learn.
  */
 import * as vscode from 'vscode';
 

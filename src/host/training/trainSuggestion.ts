@@ -84,7 +84,8 @@ export class TrainSuggestion {
     this.lastShown = SUGGESTION_MESSAGE;
     d.log('Train suggestion shown');
     this.answered = Promise.resolve(d.show(SUGGESTION_MESSAGE, TRAIN_ITEM, NEVER_ITEM)).then(async (choice) => {
-      if (choice === TRAIN_ITEM) void d.train();
+      // The run reports its own outcome (notifications, status bar); only a failure to start is ours.
+      if (choice === TRAIN_ITEM) void Promise.resolve(d.train()).catch((err) => d.log(`Training from the suggestion did not start: ${err}`));
       else if (choice === NEVER_ITEM) await d.globalState.update(NEVER_KEY, true);
       return choice;
     });
