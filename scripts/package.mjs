@@ -6,15 +6,18 @@
 // vsce runs in a staging folder (build/vsix/) holding only candidate files: walking the whole
 // checkout (node_modules, build trees) costs vsce minutes; .vscodeignore still decides, and the
 // file list is checked against what may ship.
-//   --no-build   package what is in dist/ as is
+//   --no-build                package what is in dist/ as is
+//   --base-images-url=URL     where the README's docs/images/ pictures are published (see readme-for-vsix.mjs)
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readmeWithoutPictures } from './readme-for-vsix.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
-const { version, name } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const { version, name, repository } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const baseImagesUrl = [...args].find((a) => a.startsWith('--base-images-url='))?.slice('--base-images-url='.length);
 
 // VS Code's target names: <platform>-<arch> for the platforms Node reports.
 const PLATFORMS = { linux: 'linux', darwin: 'darwin', win32: 'win32' };
@@ -54,9 +57,16 @@ for (const entry of ['package.json', '.vscodeignore', 'README.md', 'CHANGELOG.md
   if (existsSync(join(root, entry))) cpSync(join(root, entry), join(stage, entry), { recursive: true });
 }
 cpSync(join(root, 'dist'), join(stage, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.vsix') });
+// The README's pictures: vsce points them at the published repository when it knows one; else they stay out.
+if (!repository && !baseImagesUrl) {
+  const { text, removed } = readmeWithoutPictures(readFileSync(join(root, 'README.md'), 'utf8'));
+  writeFileSync(join(stage, 'README.md'), text);
+  if (removed.length) console.log(`package: README pictures left out of the VSIX (no repository URL for them): ${removed.join(', ')}`);
+}
 
 const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-const packageArgs = ['--no-dependencies', '--allow-missing-repository', ...(existsSync(join(root, 'LICENSE')) ? [] : ['--skip-license'])];
+const packageArgs = ['--no-dependencies', '--allow-missing-repository', ...(existsSync(join(root, 'LICENSE')) ? [] : ['--skip-license']),
+  ...(baseImagesUrl ? ['--baseImagesUrl', baseImagesUrl] : [])];
 const files = run(process.execPath, [vsce, 'ls', '--no-dependencies'], true, stage).split('\n').map((l) => l.trim()).filter(Boolean);
 const stray = files.filter((f) => !ALLOWED.some((re) => re.test(f)));
 const missing = REQUIRED.filter((f) => !files.includes(f));

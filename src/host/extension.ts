@@ -20,6 +20,8 @@ import type { SeedlingServices } from './services';
 import { SeedlingStatusBar } from './training/statusBar';
 import { storagePaths } from './training/storagePaths';
 import { TrainingController } from './training/trainingController';
+import type { SuggestionOutcome, TrainSuggestion } from './training/trainSuggestion';
+import { startTrainSuggestion } from './training/trainSuggestionHost';
 
 /** What activate() returns: for other extensions and, mostly, for the test suite. */
 export interface SeedlingApi {
@@ -30,6 +32,9 @@ export interface SeedlingApi {
   workspaceIndexer: WorkspaceIndexer;
   /** The completion pipeline at a position (no `vscode.execute…` command exists for inline completions). */
   complete(document: vscode.TextDocument, position: vscode.Position, options?: CompleteOptions): Promise<CompletionAnswer | undefined>;
+  /** The first-run nudge to train, and the outcome of its check after start-up. */
+  trainSuggestion: TrainSuggestion;
+  trainSuggestionAtStartup: Promise<SuggestionOutcome>;
   activationMs: number;
 }
 
@@ -79,12 +84,10 @@ export function activate(context: vscode.ExtensionContext): SeedlingApi {
   // After start-up settles: offer to resume a run that VS Code's exit interrupted.
   setTimeout(() => void training.offerResumeOfInterruptedRun().catch((err) => log.error('Checking for an interrupted run failed', err)), 1000);
 
+  const { trainSuggestion, atStartup: trainSuggestionAtStartup } = startTrainSuggestion(context, training, paths.checkpoint, log);
+
   const activationMs = performance.now() - started;
   log.info(`Seedling activated in ${activationMs.toFixed(1)} ms; storage ${paths.dir}`);
-  return { services, provider, crashNotice, workspaceIndexer, complete: (d, p, o) => provider.complete(d, p, o), activationMs };
+  return { services, provider, crashNotice, workspaceIndexer, complete: (d, p, o) => provider.complete(d, p, o), trainSuggestion, trainSuggestionAtStartup, activationMs };
 }
 
-export function deactivate(): void {
-  // Disposables in context.subscriptions stop the engine process. A training run still marked
-  // "running" in run.json is offered for resume at the next start.
-}

@@ -19,6 +19,24 @@ export async function scenario({ page, server, workspace, shots, metrics, step }
     await shot('01-workbench');
   });
 
+  await step('a first run suggests training once; "Don\'t ask again" dismisses it', async () => {
+    // The fixture has sources and the fresh profile no model: the one nudge comes a few seconds after start-up.
+    const toast = page.locator('.notification-toast', { hasText: "Seedling can learn this workspace's code" });
+    await toast.waitFor({ timeout: 30_000 });
+    await shot('01b-train-suggestion');
+    await toast.getByRole('button', { name: "Don't ask again" }).click();
+    await toast.waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  await step('the walkthrough opens from the palette with its five steps, none done yet', async () => {
+    // Opened before anything else: VS Code starts tracking walkthrough steps when its walkthrough
+    // service starts, which the Welcome page does (a user's first start opens it; this profile does not).
+    const state = await openWalkthrough(page);
+    assert(JSON.stringify(state) === JSON.stringify({ train: 'false', suggestion: 'false', accept: 'false', dashboard: 'false', attention: 'false' }),
+      `walkthrough steps (id: checked): ${JSON.stringify(state)}`);
+    await runCommand(page, 'View: Close Editor'); // the Welcome editor
+  });
+
   const trainStarted = Date.now();
   await step('"Seedling: Train on Workspace" from the command palette starts training', async () => {
     await runCommand(page, 'Seedling: Train on Workspace');
@@ -200,6 +218,18 @@ export async function scenario({ page, server, workspace, shots, metrics, step }
     assert(/^[1-9]\d* whole/.test(card['How'] ?? ''), `Tab accepts a suggestion whole: ${JSON.stringify(card)}`);
   });
 
+  await step('the walkthrough ticks the steps the user has done since', async () => {
+    // Done since it was first opened, by their own commands: train, open the dashboard, inspect
+    // attention. Not done: the ghost text came by typing and Tab took it, not by the trigger or
+    // accept-word/line commands.
+    const state = await openWalkthrough(page);
+    metrics.walkthroughAfter = state;
+    assert(JSON.stringify(state) === JSON.stringify({ train: 'true', suggestion: 'false', accept: 'false', dashboard: 'true', attention: 'true' }),
+      `walkthrough steps (id: checked): ${JSON.stringify(state)}`);
+    await shot('08a-walkthrough');
+    await runCommand(page, 'View: Close Editor'); // the Welcome editor
+  });
+
   await step('the dashboard\'s Stop button stops a second run, and the history says so', async () => {
     // A run long enough to stop for sure: the small preset (from scratch, ~0.3 s a step here) with no
     // step budget, through workspace settings (the workspace folder is watched). Completions are
@@ -347,6 +377,17 @@ function assertMatrixDrawn(state, what) {
   assert(state.coloured > 0, `${what}: no token coloured by attention`);
   assert(state.lastRowLit > 0, `${what}: the last query row of the matrix is empty`);
   assert(state.upperLit === 0, `${what}: the matrix has ${state.upperLit} lit cells above the diagonal (not causal)`);
+}
+
+/** Opens Seedling's walkthrough as a user does (palette, then the pick) and reads its steps: { id: aria-checked }. */
+async function openWalkthrough(page) {
+  await runCommand(page, 'Welcome: Open Walkthrough...');
+  await page.locator('.quick-input-widget input.input').fill('Get started with Seedling');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Get started with Seedling' }).first().click();
+  await page.locator('.tabs-container .tab', { hasText: 'Walkthrough: Seedling' }).first().waitFor({ timeout: 30_000 });
+  const steps = page.locator('button.getting-started-step[data-step-id^="seedling.seedling#firstRun#"]');
+  await steps.first().waitFor({ timeout: 30_000 });
+  return Object.fromEntries(await steps.evaluateAll((els) => els.map((e) => [e.dataset.stepId.split('#').pop(), e.getAttribute('aria-checked')])));
 }
 
 /** Picks a colour theme the way a user does: "Preferences: Color Theme", type its name, Enter. */

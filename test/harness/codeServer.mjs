@@ -18,6 +18,18 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const CODE_SERVER_ENTRY = path.join(REPO_ROOT, '.cache/code-server/node_modules/code-server/out/node/entry.js');
 export const CHROMIUM_PATH = process.env.SEEDLING_CHROMIUM || '/usr/bin/chromium';
 
+/** Settings every test profile starts from (the suite's desktop host writes them too): quiet and offline. */
+export const BASE_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'update.mode': 'none',
+  'chat.disableAIFeatures': true,
+};
+
 /** Why the harness cannot run here, or null when it can (callers print "skipped: <why>"). */
 export async function harnessUnavailableReason() {
   try { await access(CODE_SERVER_ENTRY); } catch { return `code-server not installed (run: bash scripts/setup-code-server.sh)`; }
@@ -64,17 +76,7 @@ export async function startCodeServer(options = {}) {
   const extensionsDir = path.join(root, 'extensions');
   await mkdir(path.join(userDataDir, 'User'), { recursive: true });
   await mkdir(extensionsDir, { recursive: true });
-  const settings = {
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'security.workspace.trust.enabled': false,
-    'telemetry.telemetryLevel': 'off',
-    'extensions.autoUpdate': false,
-    'extensions.autoCheckUpdates': false,
-    'update.mode': 'none',
-    'chat.disableAIFeatures': true,
-    ...(options.settings ?? {}),
-  };
+  const settings = { ...BASE_SETTINGS, ...(options.settings ?? {}) };
   await writeFile(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   if (options.vsix) await installVsix({ vsix: options.vsix, userDataDir, extensionsDir });
 

@@ -1,18 +1,22 @@
 /**
  * extension.test.ts: Seedling inside a real VS Code (code-server 1.100 extension host), on a copy of
- * test/fixtures/suite-workspace: activation, commands, a real training run through the engine
- * process, completions from the trained model, latency over typing-like requests (reported, not
- * asserted), recovery from a killed engine, the toggle, resume and delete.
+ * test/fixtures/suite-workspace: activation, commands, the first-run suggestion to train, a real
+ * training run through the engine process, completions from the trained model, latency over
+ * typing-like requests (reported, not asserted), recovery from a killed engine, the toggle, resume
+ * and delete.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SeedlingApi } from '../../src/host/extension';
 import type { TrainingEvent, TrainOutcome } from '../../src/host/training/trainingEvents';
 import { percentile } from '../../src/host/completion/requestGate';
 import { metrics } from './index';
+import { hasSourceFiles } from '../../src/host/training/sourceFiles';
+import { SUGGESTED_KEY, SUGGESTION_MESSAGE, TrainSuggestion } from '../../src/host/training/trainSuggestion';
 
 const EXTENSION_ID = 'seedling.seedling';
 const COMMANDS: Record<string, string> = {
@@ -27,6 +31,14 @@ const COMMANDS: Record<string, string> = {
 };
 
 let api: SeedlingApi;
+
+/** A Memento in memory: a fresh workspace and user for the train suggestion's own decision. */
+class MemoryMemento implements vscode.Memento {
+  private readonly map = new Map<string, unknown>();
+  keys(): readonly string[] { return [...this.map.keys()]; }
+  get<T>(key: string, fallback?: T): T | undefined { return (this.map.has(key) ? this.map.get(key) : fallback) as T | undefined; }
+  async update(key: string, value: unknown): Promise<void> { this.map.set(key, value); }
+}
 let workspaceRoot: string;
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -95,6 +107,38 @@ describe('Seedling in VS Code', function () {
     }
     // Activation must not have started the engine or read the corpus: that is what keeps it fast.
     assert.equal(api.services.model.current, undefined);
+  });
+
+  it('suggests training once for a workspace with sources and no model, and not for an empty folder', async () => {
+    // The check after start-up, on this workspace (sources, nothing trained yet): the message is up.
+    assert.equal(await api.trainSuggestionAtStartup, 'shown');
+    assert.equal(api.trainSuggestion.lastShown, SUGGESTION_MESSAGE);
+    assert.equal(api.services.context.workspaceState.get(SUGGESTED_KEY), true, 'remembered for this workspace');
+    assert.equal(await api.trainSuggestion.check(), 'asked-before', 'shown once per workspace');
+
+    // The same decision on folders outside the workspace, with the real file search: an empty folder is
+    // not asked; a folder with one source file is (so "not asked" above is the search's answer).
+    const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'seedling-suggest-'));
+    try {
+      const empty = path.join(scratch, 'empty');
+      const withCode = path.join(scratch, 'code');
+      await fs.mkdir(empty);
+      await fs.mkdir(withCode);
+      await fs.writeFile(path.join(withCode, 'main.py'), 'print("hello")\n');
+      const outcomes: Record<string, string> = {};
+      for (const dir of [empty, withCode]) {
+        const shown: string[] = [];
+        const suggestion = new TrainSuggestion({
+          workspaceState: new MemoryMemento(), globalState: new MemoryMemento(),
+          folder: () => vscode.Uri.file(dir), isTrusted: () => true, isTraining: () => false, hasModel: async () => false,
+          hasSources: hasSourceFiles, show: async (message) => { shown.push(message); return undefined; }, train: async () => undefined, log: () => {},
+        });
+        outcomes[path.basename(dir)] = `${await suggestion.check()}/${shown.length}`;
+      }
+      assert.deepEqual(outcomes, { empty: 'no-sources/0', code: 'shown/1' });
+    } finally {
+      await fs.rm(scratch, { recursive: true, force: true });
+    }
   });
 
   it('trains on the workspace, keeping checkpoints out of the workspace', async () => {

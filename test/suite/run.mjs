@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// run.mjs (`npm run test:suite`): runs test/suite/*.test.ts inside a real VS Code extension host
-// (code-server 4.100 = VS Code 1.100 from test/harness, with headless Chromium connected, because the
-// extension host only starts once a browser window does). The extension is loaded from this
-// repository (extensionDevelopmentPath: package.json + dist/), the suite from out/suite
-// (extensionTestsPath),
-// on a fresh copy of test/fixtures/suite-workspace. Exit code: 0 when every test passed.
+// run.mjs (`npm run test:suite`): runs test/suite/*.test.ts inside a real VS Code extension host:
+// a desktop VS Code through @vscode/test-electron when VSCODE_EXECUTABLE names one (or
+// SEEDLING_SUITE_VSCODE_VERSION asks for a download; test/harness/suiteHost.mjs), otherwise
+// code-server 4.100 (= VS Code 1.100, from test/harness) with headless Chromium connected, because
+// its extension host only starts once a browser window does. It prints which host ran. The extension
+// is loaded from this repository (extensionDevelopmentPath: package.json + dist/), the suite from
+// out/suite (extensionTestsPath), on a fresh copy of test/fixtures/suite-workspace. Exit code: 0 when
+// every test passed.
 //
-// Env: SEEDLING_SUITE_NO_BUILD=1 (use dist/ as it is), SEEDLING_SUITE_PRESET (default tiny), SEEDLING_SUITE_STEPS (default 40),
+// Arguments: parts of test file names, to run only those files (e.g. `npm run test:suite -- walkthrough`).
+// Env: VSCODE_EXECUTABLE, SEEDLING_SUITE_VSCODE_VERSION (above), SEEDLING_SUITE_NO_BUILD=1 (use dist/ as it is), SEEDLING_SUITE_PRESET (default tiny), SEEDLING_SUITE_STEPS (default 40),
 //      SEEDLING_SUITE_THREADS (default 2), SEEDLING_SUITE_TIMEOUT_S (default 900),
 //      SEEDLING_SUITE_LATENCY_MODEL=<checkpoint> (also measure typing latency with that model, e.g. a
 //      `small` one made by `seedling train`; the extension host inherits this environment).
@@ -15,7 +18,9 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile, access } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { harnessUnavailableReason, launchBrowser, openWorkbench, startCodeServer } from '../harness/codeServer.mjs';
+import { BASE_SETTINGS, CODE_SERVER_ENTRY, harnessUnavailableReason, launchBrowser, openWorkbench, startCodeServer } from '../harness/codeServer.mjs';
+import { downloadVsCode, runSuiteInDesktopVsCode } from '../harness/desktopVsCode.mjs';
+import { chooseSuiteHost, codeServerName, desktopName } from '../harness/suiteHost.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outDir = path.join(root, 'out', 'suite');
@@ -25,10 +30,18 @@ const steps = Number(env.SEEDLING_SUITE_STEPS ?? 40);
 const threads = Number(env.SEEDLING_SUITE_THREADS ?? 2);
 const timeoutMs = Number(env.SEEDLING_SUITE_TIMEOUT_S ?? 900) * 1000;
 
-const reason = await harnessUnavailableReason();
-if (reason) {
-  console.log(`skipped: ${reason}`);
-  process.exit(0);
+let host;
+try {
+  host = chooseSuiteHost(env);
+} catch (err) {
+  fail(err.message);
+}
+if (host.kind === 'code-server') {
+  const reason = await harnessUnavailableReason();
+  if (reason) {
+    console.log(`skipped: ${reason}`);
+    process.exit(0);
+  }
 }
 
 // The extension as VS Code loads it: dist/extension.js, dist/engineProcess.js and the native addon.
@@ -47,7 +60,10 @@ await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });
 const esbuild = await import('esbuild');
 const suiteDir = path.join(root, 'test', 'suite');
-const entries = ['index.ts', ...(await import('node:fs')).readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts'))];
+// `npm run test:suite -- walkthrough` runs only the test files whose names contain an argument.
+const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const entries = ['index.ts', ...(await import('node:fs')).readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts'))
+  .filter((f) => only.length === 0 || only.some((x) => f.includes(x)))];
 for (const entry of entries) {
   await esbuild.build({
     entryPoints: [path.join(suiteDir, entry)], outfile: path.join(outDir, entry.replace(/\.ts$/, '.js')),
@@ -65,46 +81,71 @@ await mkdir(path.join(workspace, 'generated'), { recursive: true });
 await writeFile(path.join(workspace, 'generated', 'ignored.js'), '// generated: must not be trained on\nmodule.exports = 42;\n');
 const resultsFile = path.join(scratch, 'results.json');
 
-let server;
-let browser;
+const settings = {
+  'seedling.model.preset': preset,
+  'seedling.training.maxSteps': steps,
+  'seedling.training.maxMinutes': 5,
+  'seedling.training.fromScratch': true,
+  'seedling.threads': threads,
+  'seedling.device': 'cpu',
+  'seedling.completion.debounceMs': 0,
+  'seedling.completion.timeoutMs': 5000,
+  // A tiny model trained for seconds is never confident: show every suggestion here (the
+  // threshold's effect is measured by seedling eval, docs/quality.md).
+  'seedling.completion.minConfidence': 0,
+};
+const suiteEnv = { SEEDLING_SUITE_RESULTS: resultsFile };
+const extensionTestsPath = path.join(outDir, 'index.js');
+
 let exitCode = 1;
 const started = Date.now();
 try {
-  server = await startCodeServer({
-    workspace,
-    extensionDevelopmentPath: root,
-    extensionTestsPath: path.join(outDir, 'index.js'),
-    env: { SEEDLING_SUITE_RESULTS: resultsFile },
-    settings: {
-      'seedling.model.preset': preset,
-      'seedling.training.maxSteps': steps,
-      'seedling.training.maxMinutes': 5,
-      'seedling.training.fromScratch': true,
-      'seedling.threads': threads,
-      'seedling.device': 'cpu',
-      'seedling.completion.debounceMs': 0,
-      'seedling.completion.timeoutMs': 5000,
-      // A tiny model trained for seconds is never confident: show every suggestion here (the
-      // threshold's effect is measured by seedling eval, docs/quality.md).
-      'seedling.completion.minConfidence': 0,
-    },
-    log: env.SEEDLING_SUITE_VERBOSE ? (s) => process.stdout.write(s) : undefined,
-  });
-  browser = await launchBrowser();
-  await openWorkbench(browser, server);
-  const results = await waitForResults(resultsFile, timeoutMs, server);
+  const results = host.kind === 'code-server' ? await runInCodeServer() : await runInDesktopVsCode();
   report(results);
   exitCode = results.failures === 0 && results.passes > 0 ? 0 : 1;
 } catch (err) {
   console.error(`suite: ${err.message}`);
-  if (server) console.error(`--- code-server output (tail) ---\n${server.output().slice(-6000)}`);
 } finally {
-  if (browser) await browser.close().catch(() => {});
-  if (server) await server.stop();
   await rm(scratch, { recursive: true, force: true });
 }
 console.log(`suite: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 process.exit(exitCode);
+
+async function runInCodeServer() {
+  console.log(`suite host: ${codeServerName(CODE_SERVER_ENTRY)}`);
+  let server;
+  let browser;
+  try {
+    server = await startCodeServer({
+      workspace, extensionDevelopmentPath: root, extensionTestsPath, env: suiteEnv, settings,
+      log: env.SEEDLING_SUITE_VERBOSE ? (s) => process.stdout.write(s) : undefined,
+    });
+    browser = await launchBrowser();
+    await openWorkbench(browser, server);
+    return await waitForResults(resultsFile, timeoutMs, server);
+  } catch (err) {
+    if (server) console.error(`--- code-server output (tail) ---\n${server.output().slice(-6000)}`);
+    throw err;
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    if (server) await server.stop();
+  }
+}
+
+async function runInDesktopVsCode() {
+  const executable = host.kind === 'electron' ? host.executable : await downloadVsCode(host.version);
+  console.log(`suite host: ${desktopName(executable)}`);
+  await runSuiteInDesktopVsCode({
+    executable, scratch, workspace, extensionDevelopmentPath: root, extensionTestsPath,
+    settings: { ...BASE_SETTINGS, ...settings }, env: suiteEnv,
+  });
+  // VS Code has exited: the suite wrote its results, or it never ran.
+  try {
+    return JSON.parse(await readFile(resultsFile, 'utf8'));
+  } catch {
+    throw new Error('VS Code exited without suite results');
+  }
+}
 
 async function waitForResults(file, ms, server) {
   const deadline = Date.now() + ms;
