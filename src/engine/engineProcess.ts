@@ -28,6 +28,10 @@ import { SerialLane } from './serialLane';
 import { runTraining } from './training/runTraining';
 
 const DEFAULT_MAX_TOKENS = 64;
+/** How long shutdown may wait for training to save before the process exits regardless (ms). The
+ * host kills an engine that outlives its own, longer limit (engineClient.ts DEFAULT_HARD_EXIT_MS). */
+const SHUTDOWN_HARD_EXIT_MS = Number(process.env.SEEDLING_SHUTDOWN_EXIT_MS) > 0 ? Number(process.env.SEEDLING_SHUTDOWN_EXIT_MS) : 8_000;
+const EXIT_HARD = 3;
 
 interface Running {
   cancelled: boolean;
@@ -246,12 +250,31 @@ class EngineServer {
     state.token?.cancel();
   }
 
-  /** Stop training (it saves), answer, then exit once the answer is on its way. */
+  /**
+   * Stop training (it saves), answer, then exit once the answer is on its way. Nothing may keep the
+   * process alive past that: a model still busy in a worker throws "busy" on release (we are leaving
+   * anyway, the OS frees it), and a run that does not finish its step within SHUTDOWN_HARD_EXIT_MS
+   * (a wedged native call) is abandoned by the hard-exit timer rather than left as an orphan.
+   */
   async shutdown(): Promise<null> {
+    if (!this.shuttingDown) {
+      const timer = setTimeout(() => {
+        process.stderr.write(`shutdown did not finish within ${SHUTDOWN_HARD_EXIT_MS} ms: exiting\n`);
+        process.exit(EXIT_HARD);
+      }, SHUTDOWN_HARD_EXIT_MS);
+      timer.unref();  // a clean shutdown exits first; the timer must not be what keeps us alive
+    }
     this.shuttingDown = true;
-    if (this.training) await this.training.done;
-    this.completion?.release();
-    setImmediate(() => process.exit(0));
+    try {
+      if (this.training) await this.training.done;
+    } finally {
+      try {
+        this.completion?.release();
+      } catch (err) {
+        process.stderr.write(`shutdown: ${(err as Error).message}\n`);
+      }
+      setImmediate(() => process.exit(0));
+    }
     return null;
   }
 
