@@ -12,6 +12,7 @@
 import * as os from 'node:os';
 import { loadAddon, type NativeCancelToken, type SeedlingAddon } from './addon';
 import { WorkspaceContext } from '../shared/context/workspaceContext';
+import { attentionTokenLimit, checkAttentionText } from './attentionLimits';
 import { buildAttentionResult } from './attentionMaps';
 import { CompletionModel } from './completionModel';
 import { completeAtCursor } from './cursorCompletion';
@@ -89,7 +90,7 @@ class EngineServer {
     train: (params, { addon, id, state }) => this.train(addon, id, params, state),
     loadModel: (params, { addon, state }) => this.serving.run(() => this.loadModel(addon, params), () => state.cancelled),
     complete: (params, { addon, state }) => this.serving.run(() => this.complete(addon, params, state), () => state.cancelled),
-    attention: (params, { addon, state }) => this.serving.run(() => this.attention(addon, params), () => state.cancelled),
+    attention: (params, { addon, state }) => this.serving.run(() => this.attention(addon, params, state), () => state.cancelled),
     indexFiles: (params, { state }) => this.indexFiles(params, state),
     updateFile: (params, { state }) => this.serving.run(async () => this.updateFile(params), () => state.cancelled),
     shutdown: () => this.shutdown(),
@@ -231,16 +232,26 @@ class EngineServer {
     return null;
   }
 
-  private async attention(addon: SeedlingAddon, params: AttentionParams): Promise<AttentionResult> {
+  /** Bounded (attentionLimits.ts) and cancellable: a cancel stops the native forward between layers. */
+  private async attention(addon: SeedlingAddon, params: AttentionParams, state: Running): Promise<AttentionResult> {
     const started = performance.now();
+    const text = checkAttentionText(params?.text);
     const { model, tokenizer } = await this.completion!.current();
     const config = model.config;
-    const limit = Math.max(1, Math.min(params.maxTokens ?? 256, config.contextLength));
-    const all = tokenizer.encode(params.text);
+    const limit = attentionTokenLimit(config, params.maxTokens);
+    const all = tokenizer.encode(text);
     if (all.length === 0) throw codedError('invalid argument', 'attention needs a non-empty text');
     const tokens = all.subarray(Math.max(0, all.length - limit));
-    const { weights, nextLogits } = await model.attention(tokens);
-    return buildAttentionResult(tokenizer, config, params.text, tokens, weights, nextLogits, performance.now() - started);
+    const token = addon.newCancelToken();
+    state.token = token;
+    if (state.cancelled) token.cancel();
+    try {
+      const { weights, nextLogits } = await model.attention(tokens, { cancel: token });
+      if (state.cancelled) throw codedError('cancelled', 'attention cancelled');
+      return buildAttentionResult(tokenizer, config, text, tokens, weights, nextLogits, performance.now() - started);
+    } finally {
+      state.token = undefined;
+    }
   }
 
   private cancel(id: number): void {

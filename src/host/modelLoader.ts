@@ -7,7 +7,7 @@
  */
 import { checkCheckpointFile } from '../shared/checkpointFile';
 import type { Engine } from '../shared/engineApi';
-import { describeError } from '../shared/engineErrors';
+import { ENGINE_UNAVAILABLE, describeError, errorCode } from '../shared/engineErrors';
 import type { LoadModelResult } from '../shared/protocol';
 import { FailedModels, isFileFault } from './failedModels';
 
@@ -40,7 +40,8 @@ export class ModelLoader {
     } catch (err) {
       const reason = describeError(err);
       if (!isFileFault(err)) {
-        this.warn(`Could not load the model ${path}: ${reason}`);
+        // Restarts stopped or backing off: the crash notice told the user once; a line per keystroke would bury the log.
+        if (errorCode(err) !== ENGINE_UNAVAILABLE) this.warn(`Could not load the model ${path}: ${reason}`);
         return {};
       }
       return this.fail(reason, stamp);
