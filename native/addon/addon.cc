@@ -37,8 +37,9 @@ Napi::Value GetThreads(const Napi::CallbackInfo &info) { return Napi::Number::Ne
 // setThreads(n): the engine requires that no other engine work runs meanwhile; the engine process
 // only calls it between requests.
 Napi::Value SetThreads(const Napi::CallbackInfo &info) {
-    if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "thread count must be a number");
-    ThrowIfFailed(info.Env(), sl_set_threads(info[0].As<Napi::Number>().Int32Value()));
+    // 0 = one per CPU; the pool itself caps what it accepts (sl_set_threads).
+    int n = static_cast<int>(IntegerInRange(info.Env(), info[0], "thread count", 0, 4096));
+    ThrowIfFailed(info.Env(), sl_set_threads(n));
     return Napi::Number::New(info.Env(), sl_get_threads());
 }
 

@@ -1,8 +1,12 @@
 // js_values.cc: JS <-> C conversions for the binding.
 #include "js_values.h"
 
+#include <cfloat>
+#include <cstdio>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <limits>
 
 namespace seedling {
 
@@ -38,7 +42,7 @@ std::vector<int32_t> ReadTokens(Napi::Env env, Napi::Value value, const char *wh
         for (uint32_t i = 0; i < array.Length(); i++) {
             Napi::Value v = array.Get(i);
             if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must hold numbers");
-            ids[i] = v.As<Napi::Number>().Int32Value();
+            ids[i] = static_cast<int32_t>(IntegerInRange(env, v, std::string(what) + "[" + std::to_string(i) + "]", INT32_MIN, INT32_MAX));
         }
         return ids;
     }
@@ -65,6 +69,37 @@ double OptionalNumber(Napi::Object object, const char *key, double fallback) {
     return v.As<Napi::Number>().DoubleValue();
 }
 
+int64_t IntegerInRange(Napi::Env env, Napi::Value value, const std::string &what, int64_t lo, int64_t hi) {
+    if (!value.IsNumber()) throw Napi::TypeError::New(env, what + " must be a number");
+    double d = value.As<Napi::Number>().DoubleValue();
+    // The comparisons are on doubles: lo and hi are exact in a double for every range used here.
+    if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
+        char got[64];
+        std::snprintf(got, sizeof got, "%.17g", d);
+        throw Napi::RangeError::New(env, what + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + got);
+    }
+    return static_cast<int64_t>(d);
+}
+
+int32_t OptionalInt32(Napi::Object object, const char *key, int32_t fallback, int32_t lo, int32_t hi) {
+    Napi::Value v = object.Get(key);
+    if (v.IsUndefined() || v.IsNull()) return fallback;
+    return static_cast<int32_t>(IntegerInRange(object.Env(), v, std::string("option ") + key, lo, hi));
+}
+
+float OptionalFloat(Napi::Object object, const char *key, float fallback) {
+    double d = OptionalNumber(object, key, fallback);
+    if (std::fabs(d) > static_cast<double>(FLT_MAX))
+        throw Napi::RangeError::New(object.Env(), std::string("option ") + key + " is outside the range of a float");
+    return static_cast<float>(d);
+}
+
+uint64_t OptionalSeed(Napi::Object object, const char *key, uint64_t fallback) {
+    Napi::Value v = object.Get(key);
+    if (v.IsUndefined() || v.IsNull()) return fallback;
+    return static_cast<uint64_t>(IntegerInRange(object.Env(), v, std::string("option ") + key, 0, int64_t{1} << 53));
+}
+
 Napi::Object ConfigToJs(Napi::Env env, const sl_config &c) {
     auto o = Napi::Object::New(env);
     o.Set("vocabSize", c.vocab_size);
@@ -79,9 +114,8 @@ sl_config ConfigFromJs(Napi::Env env, Napi::Value value) {
     if (!value.IsObject()) throw Napi::TypeError::New(env, "config must be an object");
     auto o = value.As<Napi::Object>();
     auto field = [&](const char *key) {
-        Napi::Value v = o.Get(key);
-        if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string("config.") + key + " must be a number");
-        return v.As<Napi::Number>().Int32Value();
+        // sl_config_validate judges the values; here only that they are int32s at all.
+        return static_cast<int32_t>(IntegerInRange(env, o.Get(key), std::string("config.") + key, 0, INT32_MAX));
     };
     sl_config c;
     c.vocab_size = field("vocabSize");
@@ -116,21 +150,21 @@ void TrainOptionsFromJs(Napi::Env env, Napi::Value value, sl_train_options *t) {
     if (value.IsUndefined() || value.IsNull()) return;
     if (!value.IsObject()) throw Napi::TypeError::New(env, "train options must be an object");
     auto o = value.As<Napi::Object>();
-    t->batch_size = static_cast<int32_t>(OptionalNumber(o, "batchSize", t->batch_size));
-    t->seq_len = static_cast<int32_t>(OptionalNumber(o, "seqLen", t->seq_len));
-    t->grad_accum_steps = static_cast<int32_t>(OptionalNumber(o, "gradAccumSteps", t->grad_accum_steps));
-    t->learning_rate = static_cast<float>(OptionalNumber(o, "learningRate", t->learning_rate));
-    t->min_lr_ratio = static_cast<float>(OptionalNumber(o, "minLrRatio", t->min_lr_ratio));
-    t->warmup_steps = static_cast<int32_t>(OptionalNumber(o, "warmupSteps", t->warmup_steps));
-    t->total_steps = static_cast<int32_t>(OptionalNumber(o, "totalSteps", t->total_steps));
-    t->weight_decay = static_cast<float>(OptionalNumber(o, "weightDecay", t->weight_decay));
-    t->beta1 = static_cast<float>(OptionalNumber(o, "beta1", t->beta1));
-    t->beta2 = static_cast<float>(OptionalNumber(o, "beta2", t->beta2));
-    t->eps = static_cast<float>(OptionalNumber(o, "eps", t->eps));
-    t->grad_clip = static_cast<float>(OptionalNumber(o, "gradClip", t->grad_clip));
-    t->fim_rate = static_cast<float>(OptionalNumber(o, "fimRate", t->fim_rate));
-    t->fim_spm_rate = static_cast<float>(OptionalNumber(o, "fimSpmRate", t->fim_spm_rate));
-    t->seed = static_cast<uint64_t>(OptionalNumber(o, "seed", static_cast<double>(t->seed)));
+    t->batch_size = OptionalInt32(o, "batchSize", t->batch_size, 0, INT32_MAX);
+    t->seq_len = OptionalInt32(o, "seqLen", t->seq_len, 0, INT32_MAX);
+    t->grad_accum_steps = OptionalInt32(o, "gradAccumSteps", t->grad_accum_steps, 0, INT32_MAX);
+    t->learning_rate = OptionalFloat(o, "learningRate", t->learning_rate);
+    t->min_lr_ratio = OptionalFloat(o, "minLrRatio", t->min_lr_ratio);
+    t->warmup_steps = OptionalInt32(o, "warmupSteps", t->warmup_steps, 0, INT32_MAX);
+    t->total_steps = OptionalInt32(o, "totalSteps", t->total_steps, 0, INT32_MAX);
+    t->weight_decay = OptionalFloat(o, "weightDecay", t->weight_decay);
+    t->beta1 = OptionalFloat(o, "beta1", t->beta1);
+    t->beta2 = OptionalFloat(o, "beta2", t->beta2);
+    t->eps = OptionalFloat(o, "eps", t->eps);
+    t->grad_clip = OptionalFloat(o, "gradClip", t->grad_clip);
+    t->fim_rate = OptionalFloat(o, "fimRate", t->fim_rate);
+    t->fim_spm_rate = OptionalFloat(o, "fimSpmRate", t->fim_spm_rate);
+    t->seed = OptionalSeed(o, "seed", t->seed);
 }
 
 }  // namespace seedling

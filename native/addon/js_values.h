@@ -23,6 +23,16 @@ Napi::Float32Array MakeFloat32Array(Napi::Env env, const float *data, size_t n);
 // Optional numeric fields of an options object (absent or undefined: keep the default).
 double OptionalNumber(Napi::Object object, const char *key, double fallback);
 
+// Numbers from JavaScript are doubles: casting one outside the target type's range (1e12 to int32,
+// 1e39 to float, NaN to anything) is undefined behaviour in C++, and Int32Value() silently wraps
+// 2^32 + 5 to 5. These check first and throw a RangeError that names the value and the range.
+int64_t IntegerInRange(Napi::Env env, Napi::Value value, const std::string &what, int64_t lo, int64_t hi);
+int32_t OptionalInt32(Napi::Object object, const char *key, int32_t fallback, int32_t lo, int32_t hi);
+// Finite and within float's range (the C side checks what makes sense, e.g. a positive learning rate).
+float OptionalFloat(Napi::Object object, const char *key, float fallback);
+// A seed: an integer in [0, 2^53] (larger doubles are not exact integers).
+uint64_t OptionalSeed(Napi::Object object, const char *key, uint64_t fallback);
+
 Napi::Object ConfigToJs(Napi::Env env, const sl_config &config);
 sl_config ConfigFromJs(Napi::Env env, Napi::Value value);
 

@@ -3,8 +3,12 @@
 
 #include "model.h"
 #include "js_values.h"
+#include "session.h"
 
 namespace seedling {
+
+// 64M floats (256 MB): a bound on one attention map's weights, whatever the model.
+constexpr size_t kMaxAttentionFloats = size_t{1} << 26;
 
 Napi::Function ModelWrap::Define(Napi::Env env) {
     return DefineClass(env, kName,
@@ -28,7 +32,7 @@ void ModelWrap::BeforeDispose(Napi::Env env) {
 Napi::Value ModelWrap::Create(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     sl_config config = ConfigFromJs(env, info[0]);
-    uint64_t seed = info[1].IsNumber() ? static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value()) : 0;
+    uint64_t seed = info[1].IsNumber() ? static_cast<uint64_t>(IntegerInRange(env, info[1], "seed", 0, int64_t{1} << 53)) : 0;
     auto result = std::make_shared<sl_model *>(nullptr);
     return EngineTask::Start(
         env, "seedling.model.create", {}, {}, [config, seed, result]() { return sl_model_create(&config, seed, result.get()); },
@@ -53,7 +57,8 @@ Napi::Value ModelWrap::Loss(const Napi::CallbackInfo &info) {
     sl_model *model = Get(env);
     auto inputs = std::make_shared<std::vector<int32_t>>(ReadTokens(env, info[0], "inputs"));
     auto targets = std::make_shared<std::vector<int32_t>>(ReadTokens(env, info[1], "targets"));
-    int B = info[2].ToNumber().Int32Value(), T = info[3].ToNumber().Int32Value();
+    int B = static_cast<int>(IntegerInRange(env, info[2], "B", 1, INT32_MAX));
+    int T = static_cast<int>(IntegerInRange(env, info[3], "T", 1, INT32_MAX));
     if (B <= 0 || T <= 0 || inputs->size() != static_cast<size_t>(B) * T || targets->size() != inputs->size())
         throw Napi::RangeError::New(env, "inputs and targets must each hold B*T tokens");
     AcquireAll(env, {{&busy, "model"}});
@@ -64,21 +69,30 @@ Napi::Value ModelWrap::Loss(const Napi::CallbackInfo &info) {
         [loss](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, *loss); });
 }
 
-// attention(tokens): Promise<{weights: Float32Array [L][H][T][T], nextLogits: Float32Array}>
+// attention(tokens, {cancel}?): Promise<{weights: Float32Array [L][H][T][T], nextLogits: Float32Array}>
+// The weights grow with layers × heads × T²; past kMaxAttentionFloats the request is refused before
+// anything is allocated (the engine asks for less: src/engine/attentionLimits.ts).
 Napi::Value ModelWrap::Attention(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     sl_model *model = Get(env);
     auto tokens = std::make_shared<std::vector<int32_t>>(ReadTokens(env, info[0], "tokens"));
     sl_config c = sl_model_config(model);
-    int T = static_cast<int>(tokens->size());
-    if (T < 1 || T > c.context_length)
+    if (tokens->empty() || tokens->size() > static_cast<size_t>(c.context_length))
         throw Napi::RangeError::New(env, "attention needs 1.." + std::to_string(c.context_length) + " tokens");
+    int T = static_cast<int>(tokens->size());
+    size_t floats = static_cast<size_t>(c.n_layers) * c.n_heads * T * T;
+    if (floats > kMaxAttentionFloats)
+        throw Napi::RangeError::New(env, "attention over " + std::to_string(T) + " tokens of a " + std::to_string(c.n_layers) +
+                                             "-layer, " + std::to_string(c.n_heads) + "-head model needs " + std::to_string(floats) +
+                                             " weights, more than the limit of " + std::to_string(kMaxAttentionFloats));
+    std::vector<Napi::Object> keep = {Value()};
+    const sl_cancel_flag *cancel = ReadCancel(env, info[1], &keep);
     AcquireAll(env, {{&busy, "model"}});
-    auto weights = std::make_shared<std::vector<float>>(static_cast<size_t>(c.n_layers) * c.n_heads * T * T);
+    auto weights = std::make_shared<std::vector<float>>(floats);
     auto logits = std::make_shared<std::vector<float>>(static_cast<size_t>(c.vocab_size));
     return EngineTask::Start(
-        env, "seedling.model.attention", {&busy}, {Value()},
-        [=]() { return sl_model_attention(model, tokens->data(), T, weights->data(), logits->data()); },
+        env, "seedling.model.attention", {&busy}, keep,
+        [=]() { return sl_model_attention(model, tokens->data(), T, weights->data(), logits->data(), cancel); },
         [weights, logits](Napi::Env env) -> Napi::Value {
             auto out = Napi::Object::New(env);
             out.Set("weights", MakeFloat32Array(env, weights->data(), weights->size()));

@@ -19,7 +19,11 @@ Napi::Function CancelTokenWrap::Define(Napi::Env env) {
                        });
 }
 
-CancelTokenWrap::CancelTokenWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<CancelTokenWrap>(info) {}
+CancelTokenWrap::CancelTokenWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<CancelTokenWrap>(info) {
+    ThrowIfFailed(info.Env(), sl_cancel_flag_create(&flag_));
+}
+
+CancelTokenWrap::~CancelTokenWrap() { sl_cancel_flag_free(flag_); }
 
 CancelTokenWrap *CancelTokenWrap::From(Napi::Env env, Napi::Value v) {
     if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(GetAddonData(env).cancel_token.Value()))
@@ -27,19 +31,18 @@ CancelTokenWrap *CancelTokenWrap::From(Napi::Env env, Napi::Value v) {
     return Unwrap(v.As<Napi::Object>());
 }
 
-// The worker thread reads the flag between tokens; a plain volatile store is what the C API takes.
 Napi::Value CancelTokenWrap::Cancel(const Napi::CallbackInfo &info) {
-    flag_ = 1;
+    sl_cancel_flag_set(flag_, 1);
     return info.Env().Undefined();
 }
 
 Napi::Value CancelTokenWrap::Reset(const Napi::CallbackInfo &info) {
-    flag_ = 0;
+    sl_cancel_flag_set(flag_, 0);
     return info.Env().Undefined();
 }
 
 Napi::Value CancelTokenWrap::IsCancelled(const Napi::CallbackInfo &info) {
-    return Napi::Boolean::New(info.Env(), flag_ != 0);
+    return Napi::Boolean::New(info.Env(), sl_cancel_flag_is_set(flag_) != 0);
 }
 
 // ---- Session ---------------------------------------------------------------------------------
@@ -91,11 +94,11 @@ struct GenerateRequest {
         sl_generate_options_default(&opts);
         if (!value.IsObject()) return;
         auto o = value.As<Napi::Object>();
-        opts.max_tokens = static_cast<int32_t>(OptionalNumber(o, "maxTokens", opts.max_tokens));
-        opts.temperature = static_cast<float>(OptionalNumber(o, "temperature", opts.temperature));
-        opts.top_k = static_cast<int32_t>(OptionalNumber(o, "topK", opts.top_k));
-        opts.top_p = static_cast<float>(OptionalNumber(o, "topP", opts.top_p));
-        opts.seed = static_cast<uint64_t>(OptionalNumber(o, "seed", static_cast<double>(opts.seed)));
+        opts.max_tokens = OptionalInt32(o, "maxTokens", opts.max_tokens, 0, INT32_MAX);
+        opts.temperature = OptionalFloat(o, "temperature", opts.temperature);
+        opts.top_k = OptionalInt32(o, "topK", opts.top_k, 0, INT32_MAX);
+        opts.top_p = OptionalFloat(o, "topP", opts.top_p);
+        opts.seed = OptionalSeed(o, "seed", opts.seed);
         Napi::Value stops = o.Get("stop");
         if (stops.IsArray()) {
             auto array = stops.As<Napi::Array>();
@@ -105,7 +108,7 @@ struct GenerateRequest {
         if (!prefix.IsUndefined() && !prefix.IsNull()) required_prefix = ReadBytes(env, prefix, "requiredPrefix");
     }
     // Pointers into our own strings, taken once the strings no longer move.
-    void Finish(const volatile int32_t *cancel) {
+    void Finish(const sl_cancel_flag *cancel) {
         for (const auto &s : stop) stop_ptrs.push_back(s.c_str());
         opts.stop = stop_ptrs.empty() ? nullptr : stop_ptrs.data();
         opts.n_stop = static_cast<int32_t>(stop_ptrs.size());
@@ -126,8 +129,9 @@ struct GenerateRequest {
     }
 };
 
-// Options argument may carry `cancel: CancelToken`; the token object is kept alive by the task.
-const volatile int32_t *ReadCancel(Napi::Env env, Napi::Value options, std::vector<Napi::Object> *keep) {
+}  // namespace
+
+const sl_cancel_flag *ReadCancel(Napi::Env env, Napi::Value options, std::vector<Napi::Object> *keep) {
     if (!options.IsObject()) return nullptr;
     Napi::Value token = options.As<Napi::Object>().Get("cancel");
     if (token.IsUndefined() || token.IsNull()) return nullptr;
@@ -135,8 +139,6 @@ const volatile int32_t *ReadCancel(Napi::Env env, Napi::Value options, std::vect
     keep->push_back(token.As<Napi::Object>());
     return wrap->flag();
 }
-
-}  // namespace
 
 // generate(tokenizer, promptTokens, options?): Promise<{text, promptTokens, reusedTokens, ...}>
 Napi::Value SessionWrap::Generate(const Napi::CallbackInfo &info) {
@@ -183,7 +185,7 @@ struct CompletePrompt {
         bool heal = false;
         if (options.IsObject()) {
             auto o = options.As<Napi::Object>();
-            max_prompt = static_cast<int32_t>(OptionalNumber(o, "maxPromptTokens", max_prompt));
+            max_prompt = OptionalInt32(o, "maxPromptTokens", max_prompt, INT32_MIN, INT32_MAX);
             Napi::Value mode = o.Get("promptMode");
             if (!mode.IsUndefined() && !mode.IsNull()) {
                 std::string m = mode.IsString() ? mode.As<Napi::String>().Utf8Value() : "";
@@ -199,7 +201,7 @@ struct CompletePrompt {
                 // decide (src/engine/cursorCompletion.ts), in one place: no default here.
                 if (!o.Get("contextMaxTokens").IsNumber())
                     throw Napi::TypeError::New(env, "contextMaxTokens is required with context");
-                max_context = static_cast<int32_t>(o.Get("contextMaxTokens").As<Napi::Number>().DoubleValue());
+                max_context = OptionalInt32(o, "contextMaxTokens", 0, 0, INT32_MAX);
             }
         }
         if (max_prompt < 8) throw Napi::RangeError::New(env, "maxTokens leaves no room for the prompt in the context");

@@ -26,8 +26,7 @@ Napi::Function TokenizerWrap::Define(Napi::Env env) {
 Napi::Value TokenizerWrap::Train(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     auto docs = std::make_shared<std::vector<std::string>>(ReadDocuments(env, info[0], "documents"));
-    if (!info[1].IsNumber()) throw Napi::TypeError::New(env, "vocabSize must be a number");
-    int32_t vocab = info[1].As<Napi::Number>().Int32Value();
+    int32_t vocab = static_cast<int32_t>(IntegerInRange(env, info[1], "vocabSize", 0, INT32_MAX));
     auto result = std::make_shared<sl_tokenizer *>(nullptr);
     return EngineTask::Start(
         env, "seedling.tokenizer.train", {}, {},
@@ -99,9 +98,9 @@ Napi::Value TokenizerWrap::Decode(const Napi::CallbackInfo &info) {
 Napi::Value TokenizerWrap::TokenBytes(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     sl_tokenizer *tok = GetIdle(env);
-    if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "token id must be a number");
+    int32_t id = static_cast<int32_t>(IntegerInRange(env, info[0], "token id", INT32_MIN, INT32_MAX));
     size_t len = 0;
-    const char *bytes = sl_tokenizer_token_bytes(tok, info[0].As<Napi::Number>().Int32Value(), &len);
+    const char *bytes = sl_tokenizer_token_bytes(tok, id, &len);
     if (!bytes) return env.Null();
     return Napi::Buffer<char>::Copy(env, bytes, len);
 }

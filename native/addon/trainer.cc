@@ -84,7 +84,7 @@ Napi::Value TrainerWrap::Evaluate(const Napi::CallbackInfo &info) {
     sl_trainer *trainer = Get(env);
     DatasetWrap *dataset = DatasetWrap::From(env, info[0]);
     const sl_dataset *data = dataset->Get(env);
-    int max_batches = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 8;
+    int max_batches = info[1].IsUndefined() ? 8 : static_cast<int>(IntegerInRange(env, info[1], "maxBatches", 1, INT32_MAX));
     AcquireAll(env, {{&busy, "trainer"}, {&model_->busy, "model"}, {&dataset->busy, "dataset"}});
     auto loss = std::make_shared<float>(0.0f);
     return EngineTask::Start(

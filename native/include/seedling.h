@@ -66,6 +66,21 @@ SL_API int sl_get_threads(void);
 SL_API const char *sl_cpu_kernel_name(void);
 
 /* ---------------------------------------------------------------------------------------------- */
+/* Cancellation                                                                                    */
+
+/* A flag one thread raises to stop a long call another thread runs (a generation between tokens,
+ * an attention map between layers). Opaque: it is a C11 atomic inside, so raising it from one
+ * thread while another checks it is well defined (a volatile int is not). */
+typedef struct sl_cancel_flag sl_cancel_flag;
+
+SL_API sl_status sl_cancel_flag_create(sl_cancel_flag **out);
+SL_API void sl_cancel_flag_free(sl_cancel_flag *flag);
+/* Raise (raised != 0) or lower the flag. NULL is ignored. */
+SL_API void sl_cancel_flag_set(sl_cancel_flag *flag, int raised);
+/* Whether the flag is raised; NULL is never raised. */
+SL_API int sl_cancel_flag_is_set(const sl_cancel_flag *flag);
+
+/* ---------------------------------------------------------------------------------------------- */
 /* Model configuration                                                                             */
 
 typedef struct {
@@ -146,9 +161,10 @@ SL_API sl_status sl_model_loss(sl_model *model, const int32_t *inputs, const int
 
 /* Attention probabilities of every layer and head for a text of T tokens (T <= context):
  * out has n_layers * n_heads * T * T floats, [layer][head][query][key], zero above the diagonal.
- * Also, if next_logits is not NULL, writes the vocab_size logits that follow the last token. */
+ * Also, if next_logits is not NULL, writes the vocab_size logits that follow the last token.
+ * A raised cancel flag (NULL = never) stops it between layers with SL_ERR_CANCELLED. */
 SL_API sl_status sl_model_attention(sl_model *model, const int32_t *tokens, int T, float *out,
-                                    float *next_logits);
+                                    float *next_logits, const sl_cancel_flag *cancel);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Training data                                                                                   */
@@ -278,7 +294,7 @@ typedef struct {
      * caller removed from the prompt). NULL or "" = unconstrained. */
     const char *required_prefix;
     size_t required_prefix_len;
-    const volatile int32_t *cancel; /* checked between tokens; NULL = never */
+    const sl_cancel_flag *cancel; /* checked between tokens; NULL = never */
 } sl_generate_options;
 
 SL_API void sl_generate_options_default(sl_generate_options *opts);

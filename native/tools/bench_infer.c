@@ -154,7 +154,7 @@ int main(int argc, char **argv) {
 
     for (int r = 0; r <= reps; r++) {
         double t0 = now_ms();
-        if (sl_model_attention(model, prompt, T_att, att, logits) != SL_OK) return fail("attention");
+        if (sl_model_attention(model, prompt, T_att, att, logits, NULL) != SL_OK) return fail("attention");
         if (r) times[r - 1] = now_ms() - t0;
     }
     double attention_ms = median(times, reps), best_attention_ms = times[0];

@@ -28,7 +28,8 @@ export interface NativeModel {
   readonly disposed: boolean;
   loss(inputs: Int32Array, targets: Int32Array, B: number, T: number): Promise<number>;
   /** weights: [layer][head][query][key] row-major, zero above the diagonal. */
-  attention(tokens: Int32Array): Promise<{ weights: Float32Array; nextLogits: Float32Array }>;
+  /** Every layer's and head's attention over tokens; `cancel` stops it between layers (rejects with code 'cancelled'). */
+  attention(tokens: Int32Array, options?: { cancel?: NativeCancelToken }): Promise<{ weights: Float32Array; nextLogits: Float32Array }>;
   dispose(): void;
 }
 

@@ -7,6 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { NativeModel, NativeSession, NativeTokenizer, SeedlingAddon } from './addon';
+import { checkCheckpointFile } from '../shared/checkpointFile';
 import { codedError } from '../shared/engineErrors';
 
 interface Loaded {
@@ -34,7 +35,11 @@ export class CompletionModel {
 
   /** Load (or reload) path. Callers serialize access (one request at a time). */
   async load(path: string): Promise<Loaded> {
-    // Load first: a missing or damaged file is reported by the engine, with its own message and code.
+    // A FIFO, a device or a file past the loader's bound is refused before any read (the native
+    // loader checks again: the file may change in between); a missing or damaged file is reported by
+    // the native loader, with its own message and code.
+    const check = await checkCheckpointFile(path);
+    if (!check.ok && !check.missing) throw codedError('invalid argument', `cannot serve the model: ${check.reason}`);
     const { model, tokenizer } = await this.addon.checkpointLoad(path, { trainer: false });
     const stamp = await fileStamp(path).catch(() => '');
     this.release();

@@ -12,6 +12,7 @@
 import * as os from 'node:os';
 import { loadAddon, type NativeCancelToken, type SeedlingAddon } from './addon';
 import { WorkspaceContext } from '../shared/context/workspaceContext';
+import { attentionTokenLimit, checkAttentionText } from './attentionLimits';
 import { buildAttentionResult } from './attentionMaps';
 import { CompletionModel } from './completionModel';
 import { completeAtCursor } from './cursorCompletion';
@@ -28,6 +29,10 @@ import { SerialLane } from './serialLane';
 import { runTraining } from './training/runTraining';
 
 const DEFAULT_MAX_TOKENS = 64;
+/** How long shutdown may wait for training to save before the process exits regardless (ms). The
+ * host kills an engine that outlives its own, longer limit (engineClient.ts DEFAULT_HARD_EXIT_MS). */
+const SHUTDOWN_HARD_EXIT_MS = Number(process.env.SEEDLING_SHUTDOWN_EXIT_MS) > 0 ? Number(process.env.SEEDLING_SHUTDOWN_EXIT_MS) : 8_000;
+const EXIT_HARD = 3;
 
 interface Running {
   cancelled: boolean;
@@ -85,7 +90,7 @@ class EngineServer {
     train: (params, { addon, id, state }) => this.train(addon, id, params, state),
     loadModel: (params, { addon, state }) => this.serving.run(() => this.loadModel(addon, params), () => state.cancelled),
     complete: (params, { addon, state }) => this.serving.run(() => this.complete(addon, params, state), () => state.cancelled),
-    attention: (params, { addon, state }) => this.serving.run(() => this.attention(addon, params), () => state.cancelled),
+    attention: (params, { addon, state }) => this.serving.run(() => this.attention(addon, params, state), () => state.cancelled),
     indexFiles: (params, { state }) => this.indexFiles(params, state),
     updateFile: (params, { state }) => this.serving.run(async () => this.updateFile(params), () => state.cancelled),
     shutdown: () => this.shutdown(),
@@ -227,16 +232,26 @@ class EngineServer {
     return null;
   }
 
-  private async attention(addon: SeedlingAddon, params: AttentionParams): Promise<AttentionResult> {
+  /** Bounded (attentionLimits.ts) and cancellable: a cancel stops the native forward between layers. */
+  private async attention(addon: SeedlingAddon, params: AttentionParams, state: Running): Promise<AttentionResult> {
     const started = performance.now();
+    const text = checkAttentionText(params?.text);
     const { model, tokenizer } = await this.completion!.current();
     const config = model.config;
-    const limit = Math.max(1, Math.min(params.maxTokens ?? 256, config.contextLength));
-    const all = tokenizer.encode(params.text);
+    const limit = attentionTokenLimit(config, params.maxTokens);
+    const all = tokenizer.encode(text);
     if (all.length === 0) throw codedError('invalid argument', 'attention needs a non-empty text');
     const tokens = all.subarray(Math.max(0, all.length - limit));
-    const { weights, nextLogits } = await model.attention(tokens);
-    return buildAttentionResult(tokenizer, config, params.text, tokens, weights, nextLogits, performance.now() - started);
+    const token = addon.newCancelToken();
+    state.token = token;
+    if (state.cancelled) token.cancel();
+    try {
+      const { weights, nextLogits } = await model.attention(tokens, { cancel: token });
+      if (state.cancelled) throw codedError('cancelled', 'attention cancelled');
+      return buildAttentionResult(tokenizer, config, text, tokens, weights, nextLogits, performance.now() - started);
+    } finally {
+      state.token = undefined;
+    }
   }
 
   private cancel(id: number): void {
@@ -246,12 +261,31 @@ class EngineServer {
     state.token?.cancel();
   }
 
-  /** Stop training (it saves), answer, then exit once the answer is on its way. */
+  /**
+   * Stop training (it saves), answer, then exit once the answer is on its way. Nothing may keep the
+   * process alive past that: a model still busy in a worker throws "busy" on release (we are leaving
+   * anyway, the OS frees it), and a run that does not finish its step within SHUTDOWN_HARD_EXIT_MS
+   * (a wedged native call) is abandoned by the hard-exit timer rather than left as an orphan.
+   */
   async shutdown(): Promise<null> {
+    if (!this.shuttingDown) {
+      const timer = setTimeout(() => {
+        process.stderr.write(`shutdown did not finish within ${SHUTDOWN_HARD_EXIT_MS} ms: exiting\n`);
+        process.exit(EXIT_HARD);
+      }, SHUTDOWN_HARD_EXIT_MS);
+      timer.unref();  // a clean shutdown exits first; the timer must not be what keeps us alive
+    }
     this.shuttingDown = true;
-    if (this.training) await this.training.done;
-    this.completion?.release();
-    setImmediate(() => process.exit(0));
+    try {
+      if (this.training) await this.training.done;
+    } finally {
+      try {
+        this.completion?.release();
+      } catch (err) {
+        process.stderr.write(`shutdown: ${(err as Error).message}\n`);
+      }
+      setImmediate(() => process.exit(0));
+    }
     return null;
   }
 

@@ -15,6 +15,7 @@ export const COMMANDS = {
   toggleCompletions: 'seedling.toggleCompletions',
   deleteModel: 'seedling.deleteModel',
   showLog: 'seedling.showLog',
+  restartEngine: 'seedling.restartEngine',
   showActions: SHOW_ACTIONS_COMMAND,
 } as const;
 
@@ -39,6 +40,11 @@ export function registerCommands(services: SeedlingServices): vscode.Disposable[
     }),
     vscode.commands.registerCommand(COMMANDS.deleteModel, () => deleteModel(services)),
     vscode.commands.registerCommand(COMMANDS.showLog, () => log.show()),
+    // After the breaker stopped restarts (repeated crashes): try again, at once.
+    vscode.commands.registerCommand(COMMANDS.restartEngine, () => {
+      services.engine.resetRestarts();
+      log.info('Engine restarts re-enabled by the user; the next request starts it');
+    }),
     vscode.commands.registerCommand(COMMANDS.showActions, () => showActions(services)),
   ];
 }

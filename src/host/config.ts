@@ -7,6 +7,7 @@
 import { DEFAULT_MAX_TOKENS, DEFAULT_MIN_CONFIDENCE } from '../shared/completion/editorRequest';
 import * as vscode from 'vscode';
 import { DEFAULT_PRESET, PRESET_NAMES, type PresetName } from '../shared/presets';
+import { threadSetting } from './threadSetting';
 
 export type DeviceSetting = 'auto' | 'cpu' | 'cuda';
 
@@ -24,7 +25,7 @@ export interface SeedlingConfig {
     /** Globs excluded from the corpus on top of files.exclude, search.exclude and .gitignore. */
     exclude: string[];
   };
-  /** 0 = let the engine pick. */
+  /** 0 = let the engine pick; otherwise at most this machine's cores (threadSetting.ts). */
   threads: number;
   device: DeviceSetting;
   completion: {
@@ -55,7 +56,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): SeedlingConfig {
       fromScratch: c.get<boolean>('training.fromScratch', false),
       exclude: stringArray(c.get<unknown>('training.exclude')),
     },
-    threads: Math.floor(num(c.get<unknown>('threads'), 0, 0, 1024)),
+    threads: threadSetting(c.get<unknown>('threads')),
     device: oneOf(c.get<string>('device'), DEVICES, 'auto'),
     completion: {
       enabled: c.get<boolean>('completion.enabled', true),

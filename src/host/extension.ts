@@ -71,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): SeedlingApi {
     ...registerCommands(services),
     engine.onCrash((info) => {
       if (info.stderr.trim()) log.error(`engine stderr before it stopped:\n${info.stderr.trim()}`);
-      crashNotice.handle({ reason: info.signal ? `signal ${info.signal}` : `exit code ${info.code}` });
+      crashNotice.handle({ reason: info.signal ? `signal ${info.signal}` : `exit code ${info.code}`, crashes: info.crashes, gaveUp: info.gaveUp });
     }),
     training.onDidChangeState(renderStatus),
     model.onDidChange(renderStatus),

@@ -3,13 +3,15 @@
  * goes; each one is loaded here, so completions improve during a run and come from the last good
  * checkpoint if the run fails. Loads are serialised (a slow load never races a newer one) and forgotten
  * when the engine restarts, so the next completion reloads. Nothing here touches the disk on the
- * extension host thread except one async stat.
+ * extension host thread except one async stat. A checkpoint that fails to load is remembered by path,
+ * mtime and size (modelLoader.ts): it is not read again on every keystroke, and the user is offered
+ * Delete or Retrain once.
  */
 import * as vscode from 'vscode';
 import type { Engine } from '../shared/engineApi';
-import type { LoadModelResult, ModelConfig } from '../shared/protocol';
-import { fileExists } from './fileExists';
-import { describeError, type Log } from './log';
+import type { ModelConfig } from '../shared/protocol';
+import type { Log } from './log';
+import { ModelLoader } from './modelLoader';
 
 export interface LoadedModel {
   path: string;
@@ -27,14 +29,17 @@ export class ModelHost implements vscode.Disposable {
   private generation = 0;
   private readonly changed = new vscode.EventEmitter<LoadedModel | undefined>();
   readonly onDidChange = this.changed.event;
+  private readonly loader: ModelLoader;
 
   constructor(
-    private readonly engine: Engine,
+    engine: Engine,
     private readonly checkpointPath: string,
     private readonly log: Log,
     /** Engine threads for serving (seedling.threads; undefined = the engine's choice). */
-    private readonly threads: () => number | undefined = () => undefined,
-  ) {}
+    threads: () => number | undefined = () => undefined,
+  ) {
+    this.loader = new ModelLoader(engine, (m) => log.warn(m), threads);
+  }
 
   get current(): LoadedModel | undefined {
     return this.loaded;
@@ -57,15 +62,11 @@ export class ModelHost implements vscode.Disposable {
     const attempt = previous
       .catch(() => undefined)
       .then(async () => {
-        if (options.ifExists && !(await fileExists(path))) return undefined;
         const started = Date.now();
-        let result: LoadModelResult;
-        try {
-          result = await this.engine.request('loadModel', { path, threads: this.threads() });
-        } catch (err) {
-          this.log.warn(`Could not load the model ${path}: ${describeError(err)}`);
-          return undefined;
-        }
+        const attempt = await this.loader.load(path, options);
+        if (attempt.newFailure !== undefined) this.offerFix(attempt.newFailure);
+        const result = attempt.result;
+        if (!result) return undefined;
         if (generation !== this.generation) return this.loaded; // superseded by a newer load or unload
         this.loaded = { path: result.path, config: result.config, parameters: result.parameters, step, loadedAt: Date.now() };
         this.log.info(`Loaded model for completions: ${result.parameters.toLocaleString()} parameters, context ${result.config.contextLength}, step ${step ?? '?'} (${Date.now() - started} ms)`);
@@ -100,9 +101,20 @@ export class ModelHost implements vscode.Disposable {
     this.changed.fire(undefined);
   }
 
-  /** The model was deleted: stop serving it. */
+  /** The model was deleted: stop serving it (a new file at the path is tried afresh). */
   unload(): void {
+    this.loader.failed.forget(this.checkpointPath);
     this.forget();
+  }
+
+  /** Once per damaged file: it cannot serve, so say so and offer the two ways out. */
+  private offerFix(reason: string): void {
+    const message = `Seedling could not load its model (${reason}). Completions are off until it is replaced.`;
+    this.log.error(message);
+    void vscode.window.showErrorMessage(message, 'Delete Model', 'Retrain').then((choice) => {
+      if (choice === 'Delete Model') void vscode.commands.executeCommand('seedling.deleteModel');
+      else if (choice === 'Retrain') void vscode.commands.executeCommand('seedling.train');
+    });
   }
 
   dispose(): void {

@@ -13,10 +13,17 @@
  * a row is killed by the watchdog (and restarted by the next request), and at most maxPending
  * requests wait at once: past that, the oldest completion is dropped (a newer keystroke supersedes
  * it), or the new request is refused when no completion is waiting.
+ *
+ * A crash-looping engine is contained too (restartPolicy.ts): restarts after crashes in a row back
+ * off exponentially (a completion asked for meanwhile is refused at once rather than queued; other
+ * requests wait), and after several the breaker opens: requests fail with code engine-unavailable
+ * until resetRestarts(). A `shutdown` that the engine does not finish within hardExitMs is ended
+ * with SIGKILL, so no engine outlives its parent's intent.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { CodedError, ENGINE_CRASHED, fromEngineError } from './engineErrors';
+import { CodedError, ENGINE_CRASHED, ENGINE_UNAVAILABLE, fromEngineError } from './engineErrors';
+import { RestartPolicy, type RestartPolicyOptions } from './restartPolicy';
 import type { EngineEvent, EngineMethods, EngineRequest, EngineResponse, MethodName } from './protocol';
 
 export interface RequestOptions {
@@ -36,6 +43,10 @@ export interface CrashInfo {
   reason: string;
   /** The last lines the engine wrote to stderr (native diagnostics), for the log. */
   stderr: string;
+  /** Crashes in a row so far, this one included (restartPolicy.ts's episode). */
+  crashes: number;
+  /** The breaker opened with this crash: no restart until resetRestarts(). */
+  gaveUp: boolean;
 }
 
 export interface EngineClientOptions {
@@ -54,7 +65,13 @@ export interface EngineClientOptions {
   watchdogMisses?: number;
   /** Requests waiting at once (default 64). */
   maxPending?: number;
+  /** Backoff and circuit breaker for restarts after crashes (DEFAULT_RESTART_POLICY). */
+  restart?: RestartPolicyOptions;
+  /** After a `shutdown` is sent, the engine is killed if it has not exited within this (default 10 s). */
+  hardExitMs?: number;
 }
+
+export const DEFAULT_HARD_EXIT_MS = 10_000;
 
 /**
  * How long each request may take. Generous: a deadline is for an engine that stopped answering, not
@@ -94,11 +111,21 @@ export class EngineClient {
   private readonly enginePath: string;
   /** Deadlines missed in a row by the running engine; any answer resets it. */
   private missedDeadlines = 0;
+  private readonly restarts: RestartPolicy;
+  /** The wait before a restart after crashes (shared by the requests that arrive meanwhile). */
+  private restartWait: Promise<void> | undefined;
 
   constructor(private readonly options: EngineClientOptions = {}) {
     this.enginePath = options.enginePath ??
       (options.extensionPath ? path.join(options.extensionPath, 'dist', 'engineProcess.js') : path.join(__dirname, 'engineProcess.js'));
+    this.restarts = new RestartPolicy(options.restart);
   }
+
+  /** Whether restarts stopped after repeated crashes (requests fail until resetRestarts()). */
+  get restartsStopped(): boolean { return this.restarts.open; }
+
+  /** The user asked to try again: close the breaker; the next request starts an engine at once. */
+  resetRestarts(): void { this.restarts.reset(); }
 
   /** Whether an engine process is running now. */
   get running(): boolean { return this.child !== undefined; }
@@ -119,11 +146,23 @@ export class EngineClient {
   request<M extends MethodName>(method: M, params: EngineMethods[M]['params'], options: RequestOptions = {}): Promise<EngineMethods[M]['result']> {
     if (this.disposed) return Promise.reject(new CodedError('disposed', 'the engine client was disposed'));
     if (options.signal?.aborted) return Promise.reject(new CodedError('cancelled', `${method} cancelled`));
+    if (!this.child && method !== 'shutdown') {
+      if (this.restarts.open) {
+        return Promise.reject(new CodedError(ENGINE_UNAVAILABLE, `the engine crashed ${this.restarts.crashes} times in a row; ` +
+          'Seedling stopped restarting it (restart it from the notification or with Seedling: Restart Engine)'));
+      }
+      const delay = this.restarts.delayBeforeStart(Date.now());
+      if (delay > 0) {
+        // A keystroke's completion is worthless by the time the wait ends: refuse it now instead of queueing.
+        if (method === 'complete') return Promise.reject(new CodedError(ENGINE_UNAVAILABLE, `the engine restarts in ${Math.ceil(delay)} ms after a crash`));
+        return this.waitForRestart(delay, options.signal).then(() => this.request(method, params, options));
+      }
+    }
     if (!this.makeRoomFor(method)) {
       return Promise.reject(new CodedError(ENGINE_BUSY, `${method} refused: ${this.pending.size} requests are already waiting for the engine`));
     }
     const child = this.ensureChild();
-    if (method === 'shutdown') this.expectedExit.add(child);
+    if (method === 'shutdown') this.armHardExit(child);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const onAbort = () => this.cancelInEngine(child, id);
@@ -158,6 +197,36 @@ export class EngineClient {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** One timer for every request that waits out the backoff; abort leaves the wait early. */
+  private waitForRestart(delay: number, signal: AbortSignal | undefined): Promise<void> {
+    this.restartWait ??= new Promise<void>((resolve) => {
+      setTimeout(() => { this.restartWait = undefined; resolve(); }, delay);
+    });
+    const wait = this.restartWait;
+    if (!signal) return wait;
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(new CodedError('cancelled', 'cancelled while the engine waited to restart'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      void wait.then(() => { signal.removeEventListener('abort', onAbort); resolve(); });
+    });
+  }
+
+  /**
+   * The engine is asked to stop: it should answer and exit, but one that is wedged (a native call that
+   * never returns, a handle still busy) would live on as an orphan. Past hardExitMs it is killed.
+   */
+  private armHardExit(child: ChildProcess): void {
+    if (this.expectedExit.has(child)) return;
+    this.expectedExit.add(child);
+    const ms = this.options.hardExitMs ?? DEFAULT_HARD_EXIT_MS;
+    const timer = setTimeout(() => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      this.options.log?.('warn', `the engine did not exit within ${ms} ms of shutdown: killing it (pid ${child.pid})`);
+      child.kill('SIGKILL');
+    }, ms);
+    child.once('exit', () => clearTimeout(timer));
   }
 
   private ensureChild(): ChildProcess {
@@ -255,7 +324,10 @@ export class EngineClient {
     this.options.log?.(expected ? 'info' : 'error', message);
     this.failAll(new CodedError(ENGINE_CRASHED, message + stderrHint(this.stderrTail)));
     if (!expected && (hadWork || code !== 0)) {
-      const info: CrashInfo = { code, signal, reason: message, stderr: this.stderrTail };
+      const crashes = this.restarts.recordCrash(Date.now());
+      const gaveUp = this.restarts.open;
+      if (gaveUp) this.options.log?.('error', `the engine crashed ${crashes} times in a row: not restarting it until asked`);
+      const info: CrashInfo = { code, signal, reason: message, stderr: this.stderrTail, crashes, gaveUp };
       for (const l of this.crashListeners) l(info);
     }
   }

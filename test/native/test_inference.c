@@ -280,12 +280,21 @@ static void test_stops(const sl_tokenizer *tok) {
         o.stop = NULL;
         o.n_stop = 0;
         /* cancel: a raised flag stops before the next token, with what was made so far */
-        volatile int32_t cancel = 1;
-        o.cancel = &cancel;
+        sl_cancel_flag *cancel = NULL;
+        CHECK_OK(sl_cancel_flag_create(&cancel));
+        CHECK(!sl_cancel_flag_is_set(cancel) && !sl_cancel_flag_is_set(NULL), "a new flag (or NULL) reads raised");
+        sl_cancel_flag_set(cancel, 1);
+        o.cancel = cancel;
         CHECK_OK(sl_session_generate(s, tok, prompt, 3, &o, &text, &len, &st));
         CHECK(text && len == 0 && st.stopped_by == 3, "cancelled: len %zu stopped_by %d", len, st.stopped_by);
         sl_free(text);
+        /* lowered again, the same options generate */
+        sl_cancel_flag_set(cancel, 0);
+        CHECK_OK(sl_session_generate(s, tok, prompt, 3, &o, &text, &len, &st));
+        CHECK(st.stopped_by != 3, "a lowered flag still cancelled");
+        sl_free(text);
         o.cancel = NULL;
+        sl_cancel_flag_free(cancel);
     }
     sl_session_free(s);
     sl_model_free(aa);
@@ -460,7 +469,7 @@ static void test_attention_maps(void) {
     int32_t tokens[21];
     for (int t = 0; t < T; t++) tokens[t] = (t * 37 + 5) % V;
     float *att = malloc(sizeof(float) * L * NH * T * T), *logits = malloc(sizeof(float) * V);
-    CHECK_OK(sl_model_attention(m, tokens, T, att, logits));
+    CHECK_OK(sl_model_attention(m, tokens, T, att, logits, NULL));
     int bad_rows = 0, bad_zeros = 0;
     for (int lh = 0; lh < L * NH; lh++)
         for (int i = 0; i < T; i++) {
@@ -503,8 +512,16 @@ static void test_attention_maps(void) {
         }
     CHECK(worst < 1e-4, "layer 0 probabilities differ from a by-hand softmax by %g", worst);
     CHECK(sharpest > 0.5, "the scaled-up model should attend sharply somewhere (max prob %g)", sharpest);
-    CHECK(sl_model_attention(m, tokens, ctx + 1, att, NULL) == SL_ERR_INVALID_ARGUMENT, "T > context accepted");
-    CHECK(sl_model_attention(m, tokens, 0, att, NULL) == SL_ERR_INVALID_ARGUMENT, "T = 0 accepted");
+    CHECK(sl_model_attention(m, tokens, ctx + 1, att, NULL, NULL) == SL_ERR_INVALID_ARGUMENT, "T > context accepted");
+    CHECK(sl_model_attention(m, tokens, 0, att, NULL, NULL) == SL_ERR_INVALID_ARGUMENT, "T = 0 accepted");
+    /* a raised cancel flag stops the map between layers, with a status and message, not a result */
+    sl_cancel_flag *cancel = NULL;
+    CHECK_OK(sl_cancel_flag_create(&cancel));
+    sl_cancel_flag_set(cancel, 1);
+    CHECK(sl_model_attention(m, tokens, T, att, logits, cancel) == SL_ERR_CANCELLED, "a cancelled attention map ran to the end");
+    sl_cancel_flag_set(cancel, 0);
+    CHECK_OK(sl_model_attention(m, tokens, T, att, logits, cancel));
+    sl_cancel_flag_free(cancel);
     free(x); free(ln); free(qkv); free(att); free(logits);
     sl_model_free(m);
 }

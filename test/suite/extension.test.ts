@@ -28,6 +28,7 @@ const COMMANDS: Record<string, string> = {
   'seedling.toggleCompletions': 'Toggle Inline Completions',
   'seedling.deleteModel': 'Delete Model',
   'seedling.showLog': 'Show Log',
+  'seedling.restartEngine': 'Restart Engine',
 };
 
 let api: SeedlingApi;
@@ -292,6 +293,45 @@ describe('Seedling in VS Code', function () {
     assert.ok(again, 'a completion after the crash');
     assert.notEqual(api.services.engine.pid, pid, 'a new engine process');
     assert.ok(!isAlive(pid), 'the old engine process is gone');
+  });
+
+  it('a crash loop: restarts back off and stop, the user is told at most twice, Restart Engine brings it back', async function () {
+    this.timeout(120_000);
+    const editor = await openFixture('src/vector.js');
+    const doc = editor.document;
+    const at = positionsAfter(doc, ['function dot(a, b) {\n  return '])[0];
+    const notices: string[] = [];
+    const listening = api.crashNotice.onDidNotify((m) => notices.push(m));
+    try {
+      // Kill every engine that starts until restarts stop; keystrokes keep asking meanwhile.
+      const started = Date.now();
+      let kills = 0;
+      let keystrokes = 0;
+      while (!api.services.engine.restartsStopped && Date.now() - started < 90_000) {
+        const pid = api.services.engine.pid;
+        if (pid && isAlive(pid)) {
+          process.kill(pid, 'SIGKILL');
+          kills++;
+          while (api.services.engine.pid === pid) await new Promise((r) => setTimeout(r, 10));
+        }
+        await api.complete(doc, at, { explicit: true });  // starts an engine, or is refused during the backoff
+        keystrokes++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(api.services.engine.restartsStopped, `restarts did not stop after ${kills} kills`);
+      // More keystrokes: no engine is started, nothing more is shown.
+      for (let i = 0; i < 10; i++) assert.equal(await api.complete(doc, at, { explicit: true }), undefined);
+      assert.equal(api.services.engine.running, false);
+      assert.ok(notices.length <= 2, `notifications: ${notices.join(' | ')}`);
+      assert.match(notices.at(-1) ?? '', /no longer restarted/);
+      metrics.crashLoop = { kills, keystrokes, notifications: notices.length };
+      // The user chooses Restart Engine: completions come back.
+      await vscode.commands.executeCommand('seedling.restartEngine');
+      const again = await api.complete(doc, at, { explicit: true });
+      assert.ok(again, 'a completion after Restart Engine');
+    } finally {
+      listening.dispose();
+    }
   });
 
   it('the toggle turns completions off and on', async () => {

@@ -232,6 +232,9 @@ static void add_inplace(float *x, const float *y, size_t n) {
  * of the layer matters only for the row whose logits are wanted. So unless attention maps are
  * being recorded, the last layer continues with the last row alone (need_output) or stops after
  * storing keys and values: a quarter less work for a prompt of a 4-layer model. */
+/* blocks_forward's answer when kv->cancel was raised before a layer. */
+#define BLOCKS_CANCELLED (-2)
+
 static int blocks_forward(sl_kv_cache *kv, const sl_model *model, const int32_t *tokens, int n,
                           int pos0, float *probs, int probs_stride, int need_output) {
     const sl_config *cfg = &kv->config;
@@ -244,6 +247,7 @@ static int blocks_forward(sl_kv_cache *kv, const sl_model *model, const int32_t 
         for (int c = 0; c < C; c++) x[c] = te[c] + pe[c];
     }
     for (int l = 0; l < cfg->n_layers; l++) {
+        if (sl_cancel_flag_is_set(kv->cancel)) return BLOCKS_CANCELLED;
         const size_t lc = (size_t)l * C;
         sl_layernorm_forward(kv->ln, NULL, NULL, kv->x, p->ln1w + lc, p->ln1b + lc, n, C);
         linear(kv, kv->qkv, kv->ln, p->qkvw + lc * 3 * C, h ? h->qkvw + lc * 3 * C : NULL, p->qkvb + lc * 3, n, C, 3 * C);
@@ -291,6 +295,7 @@ sl_status sl_kv_forward(sl_kv_cache *kv, const sl_model *model, const int32_t *t
         int rows = n - done < kv->max_rows ? n - done : kv->max_rows;
         int last = done + rows == n;
         int out_row = blocks_forward(kv, model, tokens + done, rows, pos0 + done, probs, probs_stride, last && logits);
+        if (out_row == BLOCKS_CANCELLED) return sl_fail(SL_ERR_CANCELLED, "cancelled");
         done += rows;
         if (last && logits) {
             const int C = cfg->d_model;

@@ -41,6 +41,9 @@ typedef struct {
     const sl_decode_kernels *kernels;
     /* If not NULL (and kernels->linear_f16 exists), few-row matrix products read these. */
     const sl_half_weights *half;
+    /* If not NULL and raised, sl_kv_forward stops between layers with SL_ERR_CANCELLED (the cache's
+     * new positions are then incomplete). Set by long one-shot forwards (attention maps). */
+    const sl_cancel_flag *cancel;
 } sl_kv_cache;
 
 /* Allocate a cache for `capacity` positions of a model with this config. */

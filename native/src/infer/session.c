@@ -279,7 +279,7 @@ sl_status sl_session_generate(sl_session *s, const sl_tokenizer *tok, const int3
     size_t required_len = opts->required_prefix_len, healed = 0;
     stats.stopped_by = SL_STOP_BUDGET;
     for (int32_t step = 0; st == SL_OK && step < opts->max_tokens; step++) {
-        if (opts->cancel && *opts->cancel) {
+        if (sl_cancel_flag_is_set(opts->cancel)) {
             stats.stopped_by = SL_STOP_CANCELLED;
             break;
         }

@@ -8,6 +8,8 @@
 import type { SeedlingAddon } from '../addon';
 import { codedError } from '../../shared/engineErrors';
 import { PRESET_NAMES } from '../../shared/presets';
+import { cleanStaleTemporaries } from '../../shared/staleTemporaries';
+import { mixtureFilePath } from '../infgram/mixtureFile';
 import type { TrainParams, TrainResult } from '../../shared/protocol';
 import { CheckpointPolicy } from './checkpointPolicy';
 import { CheckpointWriter } from './checkpointWriter';
@@ -25,6 +27,11 @@ export async function runTraining(addon: SeedlingAddon, params: TrainParams, hoo
   if (!preset) throw codedError('invalid argument', `unknown preset "${params.preset}" (${PRESET_NAMES.join(', ')})`);
   const startedAt = Date.now();
   const owned: Owned[] = [];
+  // A run that was killed mid-save left its temporary beside the checkpoint; this run owns the file
+  // now, so the leftovers go before anything new is written (they would otherwise pile up).
+  const stale = await cleanStaleTemporaries([params.checkpointPath, mixtureFilePath(params.checkpointPath)]);
+  if (stale.removed.length > 0) hooks.log('info', `removed ${stale.removed.length} temporary file(s) left by an interrupted save`);
+  for (const f of stale.failed) hooks.log('warn', `could not remove the leftover temporary ${f.path}: ${f.reason}`);
   try {
     const text = await loadDocuments(params, hooks.log);
     const setup = await prepareModel(addon, params, text.trainDocs, hooks.log);
