@@ -244,10 +244,10 @@ int main(void) {
     CHECK(strcmp(sl_cpu_kernel_name(), "generic") == 0, "SEEDLING_KERNEL=generic gave %s", sl_cpu_kernel_name());
     CHECK(sl_matmul_use_kernels("no-such-kernel") == SL_ERR_UNSUPPORTED, "unknown kernel set accepted");
 
-    const char *names[] = {"avx512", "avx2", "generic"};
-    const sl_matmul_kernels *sets[3];
+    const char *names[] = {"avx512", "avx2", "neon", "generic"};
+    const sl_matmul_kernels *sets[4];
     int n_sets = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         sets[n_sets] = sl_matmul_kernels_named(names[i]);
         if (sets[n_sets]) n_sets++;
         else printf("skipped: %s kernels (not available on this CPU/build)\n", names[i]);
