@@ -12,6 +12,7 @@
 #include "matmul/matmul.h"
 #include "matmul/matmul_kernels.h"
 #include "check.h"
+#include "test_os.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -238,9 +239,9 @@ static void check_bf16(int N, int C, int OC, int threads) {
 int main(void) {
     /* Workers idle between the many tiny regions here while the references run: don't let them
      * spin away a shared machine's CPU (spinning only affects speed, not results). */
-    setenv("SEEDLING_SPIN_US", "100", 0);
+    test_setenv("SEEDLING_SPIN_US", "100", 0);
     /* The environment override is honoured on first use. */
-    setenv("SEEDLING_KERNEL", "generic", 1);
+    test_setenv("SEEDLING_KERNEL", "generic", 1);
     CHECK(strcmp(sl_cpu_kernel_name(), "generic") == 0, "SEEDLING_KERNEL=generic gave %s", sl_cpu_kernel_name());
     CHECK(sl_matmul_use_kernels("no-such-kernel") == SL_ERR_UNSUPPORTED, "unknown kernel set accepted");
 

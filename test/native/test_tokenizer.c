@@ -4,13 +4,13 @@
  * -DSL_SANITIZE=ON too). Runs from the repository root (CTest's working directory). */
 #define _POSIX_C_SOURCE 200809L /* strdup, dirent, clock_gettime */
 #include <dirent.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "core/platform.h"
 #include "core/rng.h"
 #include "seedling.h"
 
@@ -678,7 +678,7 @@ typedef struct {
     int mismatches;
 } thread_job;
 
-static void *encode_all(void *arg) {
+static void encode_all(void *arg) {
     thread_job *job = arg;
     for (int rep = 0; rep < 3; rep++)
         for (size_t i = 0; i < job->src->n; i++) {
@@ -696,7 +696,6 @@ static void *encode_all(void *arg) {
             sl_free(back);
             sl_free(ids);
         }
-    return NULL;
 }
 
 static void test_concurrent_encode(const corpus *src) {
@@ -704,9 +703,9 @@ static void test_concurrent_encode(const corpus *src) {
     CHECK_OK(sl_tokenizer_train((const char *const *)src->docs, src->lens, src->n, 512, &tok));
     if (!tok) return;
     thread_job jobs[2] = {{tok, src, 0}, {tok, src, 0}};
-    pthread_t th[2];
-    for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, encode_all, &jobs[i]);
-    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    sl_thread *th[2] = {NULL, NULL};
+    for (int i = 0; i < 2; i++) CHECK(sl_thread_start(&th[i], encode_all, &jobs[i]) == 0, "sl_thread_start");
+    for (int i = 0; i < 2; i++) sl_thread_join(th[i]);
     CHECK(jobs[0].mismatches == 0 && jobs[1].mismatches == 0, "concurrent encode: %d + %d bad",
           jobs[0].mismatches, jobs[1].mismatches);
     sl_tokenizer_free(tok);
