@@ -103,11 +103,17 @@ if [ -z "$ONLY" ] || [ "$ONLY" = win64 ]; then
       mkdir -p "$WINEPREFIX"
       "$wine" wineboot --init >/dev/null 2>&1 || true
     fi
-    # One Wine server for the whole run instead of one per test.
+    # One Wine server and one set of Wine's own background processes (services.exe, winedevice...)
+    # for the whole run, started here with their output to /dev/null. Started by the first test
+    # instead, they would inherit that test's output pipe and outlive it, and CTest, waiting for
+    # the pipe to close, held that test until the last one ended (or timed it out).
     wineserver="$(first_tool /usr/lib/wine/wineserver64 wineserver)"
-    [ -n "$wineserver" ] && "$wineserver" -p 30 >/dev/null 2>&1
+    if [ -n "$wineserver" ]; then
+      "$wineserver" -p >/dev/null 2>&1
+      trap '"$wineserver" -k >/dev/null 2>&1' EXIT
+    fi
+    "$wine" wineboot >/dev/null 2>&1 </dev/null || true
     run_platform "win32-x64 (Wine)" cmake/x86_64-w64-mingw32.cmake "$ROOT/build/cross-win64"
-    [ -n "$wineserver" ] && "$wineserver" -k >/dev/null 2>&1
   fi
 fi
 
