@@ -31,31 +31,41 @@ static void corpus_add(corpus *c, char *text, size_t len) {
     c->total += len;
 }
 
-/* The engine's own sources (.c and .h files of native/src), sorted by name so training sees them in a
- * fixed order (readdir's order is not). */
+/* The engine's own sources (.c and .h files in native/src's concern folders: core, tokenizer, ...),
+ * sorted by path so training sees them in a fixed order (readdir's order is not). */
 static int compare_names(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Append the .c and .h files of dir (and, when depth > 0, of its subfolders) to names. */
+static void collect_sources(const char *dir, int depth, char **names, size_t *n_names, size_t cap) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *ent;
+    while ((ent = readdir(d)) && *n_names < cap) {
+        const char *name = ent->d_name;
+        size_t l = strlen(name);
+        if (name[0] == '.') continue;
+        char path[1200];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        if (l > 2 && (strcmp(name + l - 2, ".c") == 0 || strcmp(name + l - 2, ".h") == 0)) {
+            names[(*n_names)++] = strdup(path);
+        } else if (depth > 0 && !strchr(name, '.')) {
+            collect_sources(path, depth - 1, names, n_names, cap); /* a folder (or a file opendir refuses) */
+        }
+    }
+    closedir(d);
+}
+
 static corpus load_sources(void) {
     corpus c = {0};
-    DIR *dir = opendir("native/src");
-    if (!dir) return c;
     char *names[1024];
     size_t n_names = 0;
-    struct dirent *ent;
-    while ((ent = readdir(dir)) && n_names < 1024) {
-        size_t l = strlen(ent->d_name);
-        if (l > 2 && (strcmp(ent->d_name + l - 2, ".c") == 0 || strcmp(ent->d_name + l - 2, ".h") == 0))
-            names[n_names++] = strdup(ent->d_name);
-    }
-    closedir(dir);
+    collect_sources("native/src", 1, names, &n_names, 1024);
     qsort(names, n_names, sizeof *names, compare_names);
     for (size_t i = 0; i < n_names; i++) {
-        char path[1200];
-        snprintf(path, sizeof path, "native/src/%s", names[i]);
+        FILE *f = fopen(names[i], "rb");
         free(names[i]);
-        FILE *f = fopen(path, "rb");
         if (!f) continue;
         fseek(f, 0, SEEK_END);
         long size = ftell(f);
@@ -719,7 +729,7 @@ int main(void) {
     test_small_corpus(&rng);
     corpus src = load_sources();
     if (src.n < 5 || src.total < 20000) {
-        printf("skipped: trained-tokenizer tests need native/src/*.c (run from the repo root; found %zu files)\n", src.n);
+        printf("skipped: trained-tokenizer tests need native/src/*/*.c (run from the repo root; found %zu files)\n", src.n);
     } else {
         test_training_matches_naive(&src);
         test_trained(&rng, &src);
