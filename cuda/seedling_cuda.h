@@ -20,7 +20,13 @@
 extern "C" {
 #endif
 
+#if defined(_WIN32)
+/* A DLL exports only what is marked so (and the engine's own dllexport symbols, linked into the
+ * test stand-in, would otherwise be all it exports). */
+#define SLC_API __declspec(dllexport)
+#else
 #define SLC_API __attribute__((visibility("default")))
+#endif
 #define SLC_ABI_VERSION 1
 
 /* Same layout as sl_config. */

@@ -24,7 +24,7 @@ if needs_build; then
   fi
 fi
 
-GROUPS_IN_ORDER=(test:native test:unit test:python test:reference test:cuda package test:suite test:e2e)
+GROUPS_IN_ORDER=(test:native test:native-cross test:unit test:python test:reference test:cuda package test:suite test:e2e)
 # The VS Code suite and the browser tests need real VS Code (code-server) and Chromium: install them
 # the first time (idempotent, quick when present; apt-get needs root).
 if ! bash scripts/setup-code-server.sh > "$LOGS/setup-code-server.log" 2>&1; then

@@ -3,6 +3,7 @@
  * A backend that agrees with the CPU on the probe batch is used; one that disagrees is refused
  * with the reason ("cuda": a clear error; "auto": the CPU), and stays refused. */
 #include "check.h"
+#include "test_os.h"
 #include "seedling.h"
 #include "model/model.h"
 #include "train/dataset.h"
@@ -50,7 +51,7 @@ static void check_backend_routing(sl_trainer *trainer, const sl_model *model) {
 }
 
 int main(void) {
-    setenv("SEEDLING_CUDA_LIB", FAKE_CUDA_LIB, 1);
+    test_setenv("SEEDLING_CUDA_LIB", FAKE_CUDA_LIB, 1);
     sl_train_options opts;
     sl_train_options_default(&opts);
     opts.batch_size = 2;
@@ -62,7 +63,7 @@ int main(void) {
     CHECK(strcmp(name, "Fake GPU") == 0, "device name %s", name);
     sl_model *model = tiny_model();
     sl_trainer *trainer = NULL;
-    setenv("FAKE_CUDA_LOSS_OFFSET", "0.001", 1); /* within bf16's tolerance */
+    test_setenv("FAKE_CUDA_LOSS_OFFSET", "0.001", 1); /* within bf16's tolerance */
     CHECK_OK(sl_trainer_create_on(model, &opts, "cuda", &trainer));
     if (trainer) {
         CHECK(strcmp(sl_trainer_device(trainer), "cuda") == 0, "runs on %s", sl_trainer_device(trainer));
@@ -73,14 +74,14 @@ int main(void) {
     sl_trainer_free(trainer);
 
     /* A disagreeing backend: "auto" keeps the trainer on the CPU... */
-    setenv("FAKE_CUDA_LOSS_OFFSET", "1.5", 1);
+    test_setenv("FAKE_CUDA_LOSS_OFFSET", "1.5", 1);
     CHECK_OK(sl_trainer_create_on(model, &opts, "auto", &trainer));
     if (trainer) CHECK(strcmp(sl_trainer_device(trainer), "cpu") == 0, "auto runs on %s", sl_trainer_device(trainer));
     sl_trainer_free(trainer);
 
     /* ...and the backend stays refused, with the reason, even once it would agree again; asking for
      * "cuda" is then a clear error, and no trainer is handed out. */
-    setenv("FAKE_CUDA_LOSS_OFFSET", "0", 1);
+    test_setenv("FAKE_CUDA_LOSS_OFFSET", "0", 1);
     CHECK(sl_cuda_available(name, sizeof name) == 0, "refused backend reported available");
     CHECK(strstr(name, "disagrees with the CPU engine") != NULL, "reason: %s", name);
     trainer = (sl_trainer *)1;

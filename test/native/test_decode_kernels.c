@@ -1,4 +1,4 @@
-/* test_decode_kernels.c: the inference kernels this CPU selects (AVX-512 where present) against
+/* test_decode_kernels.c: every inference kernel set this CPU runs (AVX-512, AVX2, NEON) against
  * the portable C ones, on awkward shapes: channel counts that are not multiples of the vector
  * width, few or many keys, head sizes below and above 64. */
 #include "check.h"
@@ -161,7 +161,7 @@ int main(void) {
     printf("decode kernels selected: %s\n", sl_decode_kernels_select()->name);
     sl_rng r;
     sl_rng_seed(&r, 7);
-    const char *sets[] = {"avx512", "avx2", "generic"};
+    const char *sets[] = {"avx512", "avx2", "neon", "generic"};
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
         const sl_decode_kernels *k = sl_decode_kernels_named(sets[i]);
         if (!k) {

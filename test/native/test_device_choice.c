@@ -3,6 +3,8 @@
  * clear SL_ERR_UNSUPPORTED and "auto" must fall back to the CPU and train exactly like
  * sl_trainer_create. */
 #include "check.h"
+#include "core/platform.h"
+#include "test_os.h"
 #include "seedling.h"
 
 #include <stdlib.h>
@@ -22,11 +24,13 @@ static sl_dataset *make_dataset(sl_tokenizer **tok) {
 
 int main(void) {
     /* A path that exists but is no shared library: loading fails however the machine is equipped. */
-    setenv("SEEDLING_CUDA_LIB", "test/native/test_device_choice.c", 1);
+    test_setenv("SEEDLING_CUDA_LIB", "test/native/test_device_choice.c", 1);
 
     char why[1024] = "";
     CHECK(sl_cuda_available(why, sizeof why) == 0, "CUDA reported available through a non-library");
-    CHECK(strstr(why, "libseedling_cuda.so") != NULL, "the reason names the library: '%s'", why);
+    char lib[64];
+    sl_library_file_name("seedling_cuda", lib, sizeof lib); /* libseedling_cuda.so, seedling_cuda.dll */
+    CHECK(strstr(why, lib) != NULL, "the reason names the library %s: '%s'", lib, why);
     CHECK(sl_cuda_available(NULL, 0) == 0, "NULL name buffer");
 
     sl_config config;

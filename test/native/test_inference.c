@@ -1,10 +1,10 @@
-#define _POSIX_C_SOURCE 200809L /* setenv */
 /* test_inference.c: completions from a KV-cache session agree with the training forward, reuse
  * what they should, stop where they should, heal the cursor token, and survive bad input;
  * the FIM prompt builder and the attention maps. Models have random weights (scaled up so
  * their outputs and attention patterns are far from uniform); some are rigged so that the
  * next token is known. */
 #include "check.h"
+#include "test_os.h"
 #include "matmul/matmul.h"
 #include "model/model.h"
 #include "model/ops.h"
@@ -631,11 +631,11 @@ int main(void) {
     /* the portable kernels (what machines without AVX-512 run) give the same logits */
     const char *kernel = getenv("SEEDLING_KERNEL");
     if (!kernel || strcmp(kernel, "generic") != 0) {
-        setenv("SEEDLING_KERNEL", "generic", 1);
+        test_setenv("SEEDLING_KERNEL", "generic", 1);
         test_logits_match_full_forward(300, 40, 32, 2, 4, 0);
         test_logits_match_full_forward(270, 30, 36, 1, 3, 1); /* prints "skipped": no half kernels */
-        if (kernel) setenv("SEEDLING_KERNEL", kernel, 1);
-        else unsetenv("SEEDLING_KERNEL");
+        if (kernel) test_setenv("SEEDLING_KERNEL", kernel, 1);
+        else test_unsetenv("SEEDLING_KERNEL");
     }
     test_greedy_matches_full_forward(bytes_tok);
     test_prefix_reuse(bytes_tok);

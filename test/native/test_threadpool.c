@@ -2,14 +2,13 @@
  * any task/thread count; survives resizing, nested regions, regions from a second application
  * thread, and long bursts of tiny regions (the decode pattern) without hanging. */
 #include "seedling.h"
+#include "core/platform.h"
 #include "core/threadpool.h"
 #include "check.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum { MAX_TASKS = 5000, MAX_T = 16 };
 
@@ -69,10 +68,9 @@ static void add_body(void *ctx, int begin, int end, int thread) {
     atomic_fetch_add((_Atomic long *)ctx, (long)(end - begin));
 }
 
-static void *second_app_thread(void *arg) {
+static void second_app_thread(void *arg) {
     _Atomic long *sum = arg;
     for (int i = 0; i < 2000; i++) sl_parallel_for(7, add_body, sum);
-    return NULL;
 }
 
 int main(void) {
@@ -109,8 +107,8 @@ int main(void) {
     long expect = 0;
     for (int i = 0; i < 20000; i++) expect += 2 + i % 5;
     CHECK(atomic_load(&sum) == expect, "burst sum %ld, expected %ld", atomic_load(&sum), expect);
-    struct timespec nap = {0, 30 * 1000 * 1000};
-    nanosleep(&nap, NULL);
+    const int64_t nap_ns = 30 * 1000 * 1000;
+    sl_sleep_ns(nap_ns);
     atomic_store(&sum, 0);
     sl_parallel_for(2, add_body, &sum);
     CHECK(atomic_load(&sum) == 2, "region after sleep summed %ld", atomic_load(&sum));
@@ -118,17 +116,17 @@ int main(void) {
      * run exactly once, under its own thread index. */
     CHECK_OK(sl_set_threads(4));
     for (int round = 0; round < 3; round++) {
-        nanosleep(&nap, NULL);
+        sl_sleep_ns(nap_ns);
         check_coverage(4000, 0);
     }
     CHECK_OK(sl_set_threads(2));
 
     /* Two application threads calling at once: one may run inline, both must be complete. */
     atomic_store(&sum, 0);
-    pthread_t other;
-    CHECK(pthread_create(&other, NULL, second_app_thread, &sum) == 0, "pthread_create");
+    sl_thread *other = NULL;
+    CHECK(sl_thread_start(&other, second_app_thread, &sum) == 0, "sl_thread_start");
     for (int i = 0; i < 2000; i++) sl_parallel_for(5, add_body, &sum);
-    pthread_join(other, NULL);
+    sl_thread_join(other);
     CHECK(atomic_load(&sum) == 2000L * 12, "concurrent callers summed %ld, expected %ld", atomic_load(&sum), 2000L * 12);
 
     CHECK_OK(sl_set_threads(1));

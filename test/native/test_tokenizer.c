@@ -4,13 +4,13 @@
  * -DSL_SANITIZE=ON too). Runs from the repository root (CTest's working directory). */
 #define _POSIX_C_SOURCE 200809L /* strdup, dirent, clock_gettime */
 #include <dirent.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "core/platform.h"
 #include "core/rng.h"
 #include "seedling.h"
 
@@ -31,31 +31,41 @@ static void corpus_add(corpus *c, char *text, size_t len) {
     c->total += len;
 }
 
-/* The engine's own sources (.c and .h files of native/src), sorted by name so training sees them in a
- * fixed order (readdir's order is not). */
+/* The engine's own sources (.c and .h files in native/src's concern folders: core, tokenizer, ...),
+ * sorted by path so training sees them in a fixed order (readdir's order is not). */
 static int compare_names(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Append the .c and .h files of dir (and, when depth > 0, of its subfolders) to names. */
+static void collect_sources(const char *dir, int depth, char **names, size_t *n_names, size_t cap) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *ent;
+    while ((ent = readdir(d)) && *n_names < cap) {
+        const char *name = ent->d_name;
+        size_t l = strlen(name);
+        if (name[0] == '.') continue;
+        char path[1200];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        if (l > 2 && (strcmp(name + l - 2, ".c") == 0 || strcmp(name + l - 2, ".h") == 0)) {
+            names[(*n_names)++] = strdup(path);
+        } else if (depth > 0 && !strchr(name, '.')) {
+            collect_sources(path, depth - 1, names, n_names, cap); /* a folder (or a file opendir refuses) */
+        }
+    }
+    closedir(d);
+}
+
 static corpus load_sources(void) {
     corpus c = {0};
-    DIR *dir = opendir("native/src");
-    if (!dir) return c;
     char *names[1024];
     size_t n_names = 0;
-    struct dirent *ent;
-    while ((ent = readdir(dir)) && n_names < 1024) {
-        size_t l = strlen(ent->d_name);
-        if (l > 2 && (strcmp(ent->d_name + l - 2, ".c") == 0 || strcmp(ent->d_name + l - 2, ".h") == 0))
-            names[n_names++] = strdup(ent->d_name);
-    }
-    closedir(dir);
+    collect_sources("native/src", 1, names, &n_names, 1024);
     qsort(names, n_names, sizeof *names, compare_names);
     for (size_t i = 0; i < n_names; i++) {
-        char path[1200];
-        snprintf(path, sizeof path, "native/src/%s", names[i]);
+        FILE *f = fopen(names[i], "rb");
         free(names[i]);
-        FILE *f = fopen(path, "rb");
         if (!f) continue;
         fseek(f, 0, SEEK_END);
         long size = ftell(f);
@@ -678,7 +688,7 @@ typedef struct {
     int mismatches;
 } thread_job;
 
-static void *encode_all(void *arg) {
+static void encode_all(void *arg) {
     thread_job *job = arg;
     for (int rep = 0; rep < 3; rep++)
         for (size_t i = 0; i < job->src->n; i++) {
@@ -696,7 +706,6 @@ static void *encode_all(void *arg) {
             sl_free(back);
             sl_free(ids);
         }
-    return NULL;
 }
 
 static void test_concurrent_encode(const corpus *src) {
@@ -704,9 +713,9 @@ static void test_concurrent_encode(const corpus *src) {
     CHECK_OK(sl_tokenizer_train((const char *const *)src->docs, src->lens, src->n, 512, &tok));
     if (!tok) return;
     thread_job jobs[2] = {{tok, src, 0}, {tok, src, 0}};
-    pthread_t th[2];
-    for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, encode_all, &jobs[i]);
-    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    sl_thread *th[2] = {NULL, NULL};
+    for (int i = 0; i < 2; i++) CHECK(sl_thread_start(&th[i], encode_all, &jobs[i]) == 0, "sl_thread_start");
+    for (int i = 0; i < 2; i++) sl_thread_join(th[i]);
     CHECK(jobs[0].mismatches == 0 && jobs[1].mismatches == 0, "concurrent encode: %d + %d bad",
           jobs[0].mismatches, jobs[1].mismatches);
     sl_tokenizer_free(tok);
@@ -720,7 +729,7 @@ int main(void) {
     test_small_corpus(&rng);
     corpus src = load_sources();
     if (src.n < 5 || src.total < 20000) {
-        printf("skipped: trained-tokenizer tests need native/src/*.c (run from the repo root; found %zu files)\n", src.n);
+        printf("skipped: trained-tokenizer tests need native/src/*/*.c (run from the repo root; found %zu files)\n", src.n);
     } else {
         test_training_matches_naive(&src);
         test_trained(&rng, &src);

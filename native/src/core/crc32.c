@@ -1,12 +1,12 @@
 /* crc32.c: table-driven CRC-32, eight bytes per step ("slicing-by-8"), so checksumming a
  * 400 MB checkpoint costs well under a second rather than several. */
 #include "core/crc32.h"
+#include "core/platform.h"
 
-#include <pthread.h>
 #include <string.h>
 
 static uint32_t tables[8][256];
-static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+static sl_once tables_once = SL_ONCE_INIT;
 
 static void build_tables(void) {
     for (uint32_t i = 0; i < 256; i++) {
@@ -21,7 +21,7 @@ static void build_tables(void) {
 }
 
 uint32_t sl_crc32(uint32_t crc, const void *data, size_t len) {
-    pthread_once(&tables_once, build_tables);
+    sl_call_once(&tables_once, build_tables);
     const uint8_t *p = data;
     crc = ~crc;
     while (len >= 8) {

@@ -1,11 +1,11 @@
 /* profile.c: see profile.h. The accumulators are process-wide and touched only by the thread
  * that drives training (parallel regions are timed from outside), so plain doubles suffice. */
 #include "core/profile.h"
+#include "core/platform.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static int enabled = -1; /* 0 off, 1 wall clock, 2 the calling thread's CPU clock */
 static int64_t total_ns[SL_PROF_COUNT];
@@ -26,9 +26,7 @@ int sl_profile_enabled(void) {
 
 int64_t sl_profile_start(void) {
     if (!sl_profile_enabled()) return 0;
-    struct timespec ts;
-    clock_gettime(enabled == 2 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return enabled == 2 ? sl_thread_cpu_ns() : sl_monotonic_ns();
 }
 
 void sl_profile_stop(sl_profile_op op, int64_t start) {

@@ -13,21 +13,17 @@
  * to 15+ ms per token when its workers slept between steps). So a worker that finished a chunk keeps
  * polling its mailbox (with a pause instruction) for spin_ns before it blocks on its condition
  * variable; a burst of small regions (one decode step = dozens of them) never pays a wake-up.
- * After a short pure spin the poll also yields the CPU (sched_yield returns at once when nothing
+ * After a short pure spin the poll also yields the CPU (a yield returns at once when nothing
  * else wants it, so the vCPU never idles), which keeps a loaded machine usable. 
  *
  * Regions are deterministic: chunk boundaries depend only on n_tasks and the thread count. */
-#define _GNU_SOURCE
 #include "core/threadpool.h"
 #include "core/error.h"
+#include "core/platform.h"
 
-#include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -46,14 +42,14 @@ static const int64_t DEFAULT_SPIN_NS = 2000000;
 static const int64_t PURE_SPIN_NS = 50000;
 
 typedef struct {
-    pthread_t thread;
+    sl_thread *thread;
     int index;                /* 1..n-1; 0 is the caller */
     _Atomic uint32_t posted;  /* generation of the last chunk posted to this worker */
     _Atomic int sleeping;     /* set while blocked (or about to block) on cond */
     _Atomic int claimed;      /* 0 while the posted chunk waits for someone (worker or caller) to run it */
     _Atomic int quit;
-    pthread_mutex_t mutex;
-    pthread_cond_t cond;
+    sl_mutex *mutex;
+    sl_cond *cond;
     /* The chunk to run; written by the caller before posting, read by whoever claims it. */
     sl_parallel_body body;
     void *ctx;
@@ -72,11 +68,7 @@ static struct {
 static _Thread_local int in_region = 0;
 static _Thread_local int thread_index = 0;
 
-static int64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+static int64_t now_ns(void) { return sl_monotonic_ns(); }
 
 /* Wait until the mailbox holds a generation other than seen: spin first, then block. */
 static uint32_t wait_for_post(worker *w, uint32_t seen) {
@@ -89,18 +81,18 @@ static uint32_t wait_for_post(worker *w, uint32_t seen) {
             int64_t t = now_ns();
             if (!start) start = t;
             else if (t - start >= pool.spin_ns) break;
-            else if (t - start >= PURE_SPIN_NS) sched_yield();
+            else if (t - start >= PURE_SPIN_NS) sl_thread_yield();
         }
     }
-    pthread_mutex_lock(&w->mutex);
+    sl_mutex_lock(w->mutex);
     atomic_store(&w->sleeping, 1); /* seq_cst: pairs with the caller's store of posted */
-    while (atomic_load(&w->posted) == seen) pthread_cond_wait(&w->cond, &w->mutex);
+    while (atomic_load(&w->posted) == seen) sl_cond_wait(w->cond, w->mutex);
     atomic_store(&w->sleeping, 0);
-    pthread_mutex_unlock(&w->mutex);
+    sl_mutex_unlock(w->mutex);
     return atomic_load_explicit(&w->posted, memory_order_acquire);
 }
 
-static void *worker_main(void *arg) {
+static void worker_main(void *arg) {
     worker *w = arg;
     thread_index = w->index;
     uint32_t seen = 0;
@@ -115,7 +107,6 @@ static void *worker_main(void *arg) {
         in_region = 0;
         atomic_fetch_sub_explicit(&pool.pending, 1, memory_order_release);
     }
-    return NULL;
 }
 
 static void post(worker *w, sl_parallel_body body, void *ctx, int begin, int end) {
@@ -126,9 +117,9 @@ static void post(worker *w, sl_parallel_body body, void *ctx, int begin, int end
     atomic_store_explicit(&w->claimed, 0, memory_order_release);
     atomic_fetch_add(&w->posted, 1); /* seq_cst: the worker's check of sleeping can't be missed */
     if (atomic_load(&w->sleeping)) {
-        pthread_mutex_lock(&w->mutex);
-        pthread_cond_signal(&w->cond);
-        pthread_mutex_unlock(&w->mutex);
+        sl_mutex_lock(w->mutex);
+        sl_cond_signal(w->cond);
+        sl_mutex_unlock(w->mutex);
     }
 }
 
@@ -138,14 +129,14 @@ static void stop_workers(void) {
         atomic_store(&pool.workers[i].quit, 1);
         atomic_store(&pool.workers[i].claimed, 1);
         atomic_fetch_add(&pool.workers[i].posted, 1);
-        pthread_mutex_lock(&pool.workers[i].mutex);
-        pthread_cond_signal(&pool.workers[i].cond);
-        pthread_mutex_unlock(&pool.workers[i].mutex);
+        sl_mutex_lock(pool.workers[i].mutex);
+        sl_cond_signal(pool.workers[i].cond);
+        sl_mutex_unlock(pool.workers[i].mutex);
     }
     for (int i = 0; i < n; i++) {
-        pthread_join(pool.workers[i].thread, NULL);
-        pthread_mutex_destroy(&pool.workers[i].mutex);
-        pthread_cond_destroy(&pool.workers[i].cond);
+        sl_thread_join(pool.workers[i].thread);
+        sl_mutex_free(pool.workers[i].mutex);
+        sl_cond_free(pool.workers[i].cond);
     }
     free(pool.workers);
     pool.workers = NULL;
@@ -164,8 +155,7 @@ static int64_t spin_ns_setting(void) {
 sl_status sl_set_threads(int n_threads) {
     if (n_threads < 0) return sl_fail(SL_ERR_INVALID_ARGUMENT, "thread count must be >= 0, got %d", n_threads);
     if (n_threads == 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        n_threads = cpus > 0 ? (int)cpus : 1;
+        n_threads = sl_cpu_count();
     }
     if (n_threads > MAX_THREADS) n_threads = MAX_THREADS;
     if (in_region) return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_set_threads called from inside a parallel region");
@@ -185,11 +175,11 @@ sl_status sl_set_threads(int n_threads) {
                 worker *w = &ws[i];
                 w->index = i + 1;
                 atomic_store(&w->claimed, 1);
-                pthread_mutex_init(&w->mutex, NULL);
-                pthread_cond_init(&w->cond, NULL);
-                if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-                    pthread_mutex_destroy(&w->mutex);
-                    pthread_cond_destroy(&w->cond);
+                w->mutex = sl_mutex_new();
+                w->cond = sl_cond_new();
+                if (!w->mutex || !w->cond || sl_thread_start(&w->thread, worker_main, w) != 0) {
+                    sl_mutex_free(w->mutex);
+                    sl_cond_free(w->cond);
                     break;
                 }
                 started++;
@@ -239,7 +229,7 @@ void sl_parallel_for_limited(int n_tasks, int max_threads, sl_parallel_body body
      * them is waiting for a CPU. */
     for (uint32_t spins = 1; atomic_load_explicit(&pool.pending, memory_order_acquire) != 0; spins++) {
         cpu_relax();
-        if ((spins & 1023) == 0) sched_yield();
+        if ((spins & 1023) == 0) sl_thread_yield();
     }
     atomic_flag_clear_explicit(&pool.busy, memory_order_release);
 }

@@ -1,5 +1,6 @@
 /* decode_kernels.c: portable C versions of the inference inner loops, and the run-time choice
- * between them and the SIMD versions (decode_kernels_avx512.c, decode_kernels_avx2.c). */
+ * between them and the SIMD versions (decode_kernels_avx512.c, decode_kernels_avx2.c,
+ * decode_kernels_neon.c). */
 #include "infer/decode_kernels.h"
 #include "core/vectorize.h"
 
@@ -89,9 +90,23 @@ static const sl_decode_kernels avx2 = {"avx2", linear_portable, sl_decode_linear
                                        sl_decode_to_f16_avx2, attend_portable, attend4_portable};
 #endif
 
+#if defined(__aarch64__)
+void sl_decode_linear_neon(float *out, const float *inp, const float *weight, const float *bias, int n,
+                           int C, int OC, int o_begin, int o_end);
+void sl_decode_linear_f16_neon(float *out, const float *inp, const uint16_t *weight, const float *bias,
+                               int n, int C, int OC, int o_begin, int o_end);
+void sl_decode_to_f16_neon(uint16_t *dst, const float *src, size_t n);
+static const sl_decode_kernels neon = {"neon", sl_decode_linear_neon, sl_decode_linear_f16_neon,
+                                       sl_decode_to_f16_neon, attend_portable, attend4_portable};
+#endif
+
 const sl_decode_kernels *sl_decode_kernels_named(const char *name) {
     if (!name) return NULL;
     if (strcmp(name, "generic") == 0 || strcmp(name, "portable") == 0) return &portable;
+#if defined(__aarch64__)
+    /* NEON is part of base AArch64: every arm64 CPU has it, no run-time probe needed. */
+    if (strcmp(name, "neon") == 0) return &neon;
+#endif
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
     __builtin_cpu_init();
     if (strcmp(name, "avx2") == 0 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
@@ -105,10 +120,11 @@ const sl_decode_kernels *sl_decode_kernels_named(const char *name) {
 }
 
 const sl_decode_kernels *sl_decode_kernels_select(void) {
-    /* The matmul's override (SEEDLING_KERNEL=generic|avx2|avx512) applies here too, so one
+    /* The matmul's override (SEEDLING_KERNEL=generic|avx2|avx512|neon) applies here too, so one
      * variable measures or tests a whole configuration. */
     const sl_decode_kernels *k = sl_decode_kernels_named(getenv("SEEDLING_KERNEL"));
     if (!k) k = sl_decode_kernels_named("avx512");
     if (!k) k = sl_decode_kernels_named("avx2");
+    if (!k) k = sl_decode_kernels_named("neon");
     return k ? k : &portable;
 }

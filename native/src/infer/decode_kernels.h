@@ -1,7 +1,8 @@
 /* decode_kernels.h: the inner loops of inference that are not big matrix products: skinny
  * matrix-vector products (a decode step multiplies each weight matrix by one or a few rows, so
  * it is bound by reading the weights, not by arithmetic) and one query's attention over the KV
- * cache. Chosen at run time (AVX-512, AVX2 with F16C, or portable C), like the matmul kernels. */
+ * cache. Chosen at run time (AVX-512, AVX2 with F16C, NEON on arm64, or portable C), like the
+ * matmul kernels. */
 #ifndef SL_DECODE_KERNELS_H
 #define SL_DECODE_KERNELS_H
 #include <stddef.h>
@@ -42,9 +43,9 @@ typedef struct {
 uint16_t sl_f32_to_f16(float f);
 float sl_f16_to_f32(uint16_t h);
 
-/* The best kernels this CPU runs, or those SEEDLING_KERNEL names (generic, avx2, avx512). */
+/* The best kernels this CPU runs, or those SEEDLING_KERNEL names (generic, avx2, avx512, neon). */
 const sl_decode_kernels *sl_decode_kernels_select(void);
-/* A set by name ("generic", "avx2", "avx512"); NULL if unknown or this CPU lacks it. */
+/* A set by name ("generic", "avx2", "avx512", "neon"); NULL if unknown or this CPU lacks it. */
 const sl_decode_kernels *sl_decode_kernels_named(const char *name);
 /* The portable kernels (the tests compare the SIMD ones against these). */
 const sl_decode_kernels *sl_decode_kernels_portable(void);

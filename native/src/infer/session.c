@@ -6,6 +6,7 @@
  * the cache and only the new tail goes through the model (as one batch). */
 #include "infer/decode_forward.h"
 #include "core/error.h"
+#include "core/platform.h"
 #include "model/model.h"
 #include "infer/sampler.h"
 #include "infer/session_internal.h"
@@ -13,7 +14,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct sl_session {
     sl_model *model;
@@ -25,9 +25,7 @@ struct sl_session {
 };
 
 static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return sl_monotonic_ns() / 1e6;
 }
 
 void sl_generate_options_default(sl_generate_options *opts) {

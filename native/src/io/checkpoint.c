@@ -5,22 +5,19 @@
  * whole. Loading trusts nothing in the file: every length is compared with the bytes actually
  * present before it is used, so a lying header can neither read out of bounds nor make us
  * allocate more than the file could fill. */
-#define _POSIX_C_SOURCE 200809L /* fsync, strndup, O_CLOEXEC, O_DIRECTORY */
 #include "core/byte_io.h"
 #include "io/checkpoint_format.h"
 #include "core/crc32.h"
 #include "core/error.h"
+#include "core/platform.h"
 #include "model/model.h"
 #include "train/trainer.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* ---- shared helpers ------------------------------------------------------------------------- */
 
@@ -149,46 +146,24 @@ static void put_section(file_writer *w, const section *s) {
     put(w, s->payload, s->len);
 }
 
-/* Make the rename itself durable: without this a power cut can forget the new directory entry. */
-static int fsync_parent_dir(const char *path) {
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    if (!slash) dir = strdup(".");
-    else if (slash == path) dir = strdup("/");
-    else dir = strndup(path, (size_t)(slash - path));
-    if (!dir) return ENOMEM;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
-    free(dir);
-    if (fd < 0) return errno;
-    /* Some file systems cannot fsync a directory (EINVAL); the data itself is already safe. */
-    if (fsync(fd) != 0 && errno != EINVAL) err = errno;
-    close(fd);
-    return err;
-}
-
 /* Write sections to path atomically. */
 static sl_status write_file_atomically(const char *path, uint32_t dtype, const section *sections,
                                        int n_sections) {
     size_t tmp_len = strlen(path) + 32;
     char *tmp = malloc(tmp_len);
     if (!tmp) return sl_fail(SL_ERR_OUT_OF_MEMORY, "out of memory for a temp file name");
-    /* mkstemp: an unpredictable name, created exclusively (O_EXCL) with mode 0600, so nobody can
-     * plant a link under the name first, and the weights (which memorise the user's code) stay
-     * readable by the user only; rename keeps the mode. ".tmp-" marks leftovers of a killed save. */
+    /* An unpredictable name, created exclusively, readable by the user only: nobody can plant a
+     * link under the name first, and the weights (which memorise the user's code) stay private;
+     * rename keeps the mode. ".tmp-" marks leftovers of a killed save. */
     snprintf(tmp, tmp_len, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd >= 0) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-    if (fd < 0) {
-        int err = errno;
+    file_writer w = {NULL, 0};
+    int err = sl_file_create_temp(tmp, &w.f);
+    if (err) {
         sl_status st = sl_fail(SL_ERR_IO, "cannot create checkpoint temp file '%s': %s", tmp, strerror(err));
         free(tmp);
         return st;
     }
-    file_writer w = {fdopen(fd, "wb"), 0};
-    if (!w.f) {
-        w.err = errno;
-        close(fd);
-    } else {
+    {
         uint8_t head[SL_CHECKPOINT_PREAMBLE_BYTES + SL_CHECKPOINT_HEADER_V1_BYTES];
         memcpy(head, SL_CHECKPOINT_MAGIC, SL_CHECKPOINT_MAGIC_BYTES);
         sl_encode_u32le(head + 8, SL_CHECKPOINT_VERSION);
@@ -198,20 +173,19 @@ static sl_status write_file_atomically(const char *path, uint32_t dtype, const s
         put(&w, head, sizeof head);
         for (int i = 0; i < n_sections; i++) put_section(&w, &sections[i]);
         /* A full disk often shows only here, when stdio hands its buffer to the kernel. */
-        if (!w.err && fflush(w.f) != 0) w.err = errno;
-        if (!w.err && fsync(fileno(w.f)) != 0) w.err = errno;
+        if (!w.err) w.err = sl_file_sync(w.f);
         if (fclose(w.f) != 0 && !w.err) w.err = errno;
     }
-    if (!w.err && rename(tmp, path) != 0) w.err = errno;
+    if (!w.err) w.err = sl_file_replace(tmp, path);
     if (w.err) {
-        unlink(tmp);
+        sl_file_remove(tmp);
         sl_status st = sl_fail(SL_ERR_IO, "cannot write checkpoint '%s': %s (the previous file, if any, is unchanged)",
                                path, strerror(w.err));
         free(tmp);
         return st;
     }
     free(tmp);
-    int err = fsync_parent_dir(path);
+    err = sl_file_sync_parent_dir(path);
     if (err) return sl_fail(SL_ERR_IO, "checkpoint '%s' written but its directory could not be synced: %s", path, strerror(err));
     return SL_OK;
 }
@@ -565,15 +539,12 @@ fail:
 }
 
 /* The preamble and the size bound, before a byte of the body is read or allocated for. */
-static sl_status check_file_head(int fd, const char *path, uint64_t size) {
+static sl_status check_file_head(FILE *f, const char *path, uint64_t size) {
     uint8_t pre[SL_CHECKPOINT_PREAMBLE_BYTES];
-    size_t want = size < sizeof pre ? (size_t)size : sizeof pre, got = 0;
-    while (got < want) {
-        ssize_t r = pread(fd, pre + got, want - got, (off_t)got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return sl_fail(SL_ERR_IO, "cannot read checkpoint '%s': %s", path, r < 0 ? strerror(errno) : "it got shorter");
-        got += (size_t)r;
-    }
+    size_t want = size < sizeof pre ? (size_t)size : sizeof pre;
+    size_t got = fread(pre, 1, want, f);
+    if (got < want)
+        return sl_fail(SL_ERR_IO, "cannot read checkpoint '%s': %s", path, ferror(f) ? strerror(errno) : "it got shorter");
     uint32_t header_len;
     sl_status st = check_preamble(pre, got, &header_len);
     if (st != SL_OK) {
@@ -595,48 +566,34 @@ sl_status sl_checkpoint_load(const char *path, sl_model **out_model, sl_tokenize
     if (out_trainer) *out_trainer = NULL;
     if (!path || !out_model || !out_tok)
         return sl_fail(SL_ERR_INVALID_ARGUMENT, "sl_checkpoint_load: path, out_model and out_tok are required");
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below as not a regular file). */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        int err = errno;
-        return sl_fail(SL_ERR_IO, "cannot open checkpoint '%s': %s", path, strerror(err));
-    }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int err = errno;
-        close(fd);
-        return sl_fail(SL_ERR_IO, "cannot stat checkpoint '%s': %s", path, strerror(err));
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
+    FILE *f = NULL;
+    uint64_t size = 0;
+    int err = sl_file_open_regular(path, &f, &size);
+    if (err == EISDIR || err == ENODEV)
         return sl_fail(SL_ERR_IO, "checkpoint '%s' is %s, not a regular file", path,
-                       S_ISDIR(sb.st_mode) ? "a directory" : "a device, pipe or socket");
-    }
-    sl_status head = check_file_head(fd, path, (uint64_t)sb.st_size);
+                       err == EISDIR ? "a directory" : "a device, pipe or socket");
+    if (err) return sl_fail(SL_ERR_IO, "cannot open checkpoint '%s': %s", path, strerror(err));
+    sl_status head = check_file_head(f, path, size);
     if (head != SL_OK) {
-        close(fd);
+        fclose(f);
         return head;
     }
-    size_t len = (size_t)sb.st_size;
+    size_t len = (size_t)size;
     uint8_t *bytes = malloc(len ? len : 1);
     if (!bytes) {
-        close(fd);
+        fclose(f);
         return sl_fail(SL_ERR_OUT_OF_MEMORY, "out of memory reading checkpoint '%s' (%zu bytes)", path, len);
     }
-    size_t got = 0;
-    while (got < len) {
-        ssize_t r = read(fd, bytes + got, len - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) {
-            int err = r < 0 ? errno : 0;
-            close(fd);
-            free(bytes);
-            return sl_fail(SL_ERR_IO, "cannot read checkpoint '%s': %s", path,
-                           err ? strerror(err) : "the file got shorter while being read");
-        }
-        got += (size_t)r;
+    /* The whole file from the start (the head was read to check it). */
+    size_t got = fseek(f, 0, SEEK_SET) == 0 ? fread(bytes, 1, len, f) : 0;
+    if (got < len) {
+        int rerr = ferror(f) ? errno : 0;
+        fclose(f);
+        free(bytes);
+        return sl_fail(SL_ERR_IO, "cannot read checkpoint '%s': %s", path,
+                       rerr ? strerror(rerr) : "the file got shorter while being read");
     }
-    close(fd);
+    fclose(f);
     sl_status st = sl_checkpoint_load_memory(bytes, len, out_model, out_tok, out_trainer);
     free(bytes);
     if (st != SL_OK && st != SL_ERR_OUT_OF_MEMORY) {

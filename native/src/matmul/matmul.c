@@ -15,9 +15,9 @@
  * and run the kernels' rows_dot, which streams each weight row once per group of input rows. */
 #include "matmul/matmul.h"
 #include "matmul/matmul_kernels.h"
+#include "core/platform.h"
 #include "core/threadpool.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,26 +37,25 @@ static const double MIN_WEIGHTS_PER_THREAD = 32 << 10;
  * Packed panels need memory on every call; a grow-only buffer per calling thread avoids a
  * malloc/free (and page faults) per matmul. Freed when the thread exits. */
 enum { SCRATCH_BUFFERS = 2 };
-static pthread_key_t scratch_keys[SCRATCH_BUFFERS];
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static sl_tls_key scratch_keys[SCRATCH_BUFFERS];
+static sl_once scratch_once = SL_ONCE_INIT;
 static _Thread_local float *scratch_ptr[SCRATCH_BUFFERS];
 static _Thread_local size_t scratch_floats[SCRATCH_BUFFERS];
 
-static void scratch_free(void *p) { free(p); }
+static void scratch_free(void *p) { sl_aligned_free(p); }
 static void scratch_keys_init(void) {
-    for (int i = 0; i < SCRATCH_BUFFERS; i++) pthread_key_create(&scratch_keys[i], scratch_free);
+    for (int i = 0; i < SCRATCH_BUFFERS; i++) sl_tls_key_create(&scratch_keys[i], scratch_free);
 }
 
 float *sl_matmul_scratch(int which, size_t n) {
     if (n <= scratch_floats[which]) return scratch_ptr[which];
-    pthread_once(&scratch_once, scratch_keys_init);
-    free(scratch_ptr[which]);
+    sl_call_once(&scratch_once, scratch_keys_init);
+    sl_aligned_free(scratch_ptr[which]);
     scratch_ptr[which] = NULL;
     scratch_floats[which] = 0;
-    void *p = NULL;
     n = (n + 4095) & ~(size_t)4095; /* grow in 16 KB steps */
-    if (posix_memalign(&p, 64, n * sizeof(float)) != 0) p = NULL;
-    pthread_setspecific(scratch_keys[which], p);
+    void *p = sl_aligned_alloc(64, n * sizeof(float));
+    sl_tls_set(scratch_keys[which], p);
     if (!p) return NULL;
     scratch_ptr[which] = p;
     scratch_floats[which] = n;

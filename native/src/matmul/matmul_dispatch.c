@@ -1,7 +1,8 @@
 /* matmul_dispatch.c: which matmul kernels run on this CPU.
  *
- * Best available wins (AVX-512 > AVX2+FMA > portable C); SEEDLING_KERNEL=generic|avx2|avx512
- * forces a set for comparisons and tests (a set the CPU cannot run is ignored). */
+ * Best available wins (AVX-512 > AVX2+FMA > portable C on x86-64; NEON > portable C on arm64);
+ * SEEDLING_KERNEL=generic|avx2|avx512|neon forces a set for comparisons and tests (a set the CPU
+ * or build cannot run is ignored). */
 #include "matmul/matmul_kernels.h"
 #include "core/error.h"
 
@@ -31,13 +32,17 @@ const sl_matmul_kernels *sl_matmul_kernels_named(const char *name) {
     if (strcmp(name, "avx512-bf16") == 0 && cpu_has_avx512() && __builtin_cpu_supports("avx512bf16"))
         return &sl_matmul_kernels_avx512_bf16;
 #endif
+#if defined(__aarch64__)
+    /* NEON is part of base AArch64: every arm64 CPU has it, no run-time probe needed. */
+    if (strcmp(name, "neon") == 0) return &sl_matmul_kernels_neon;
+#endif
     return NULL;
 }
 
 static const sl_matmul_kernels *best_kernels(void) {
     const sl_matmul_kernels *forced = sl_matmul_kernels_named(getenv("SEEDLING_KERNEL"));
     if (forced && forced->k_per_slot == 1) return forced;
-    static const char *const preference[] = {"avx512", "avx2", "generic"}; /* fp32 sets only */
+    static const char *const preference[] = {"avx512", "avx2", "neon", "generic"}; /* fp32 sets only */
     for (size_t i = 0; i < sizeof preference / sizeof *preference; i++) {
         const sl_matmul_kernels *k = sl_matmul_kernels_named(preference[i]);
         if (k) return k;

@@ -3,7 +3,7 @@
  *
  * matmul.c drives every product as C[M,N] (+)= A[M,K] @ B[K,N]: it packs B into panels of nr
  * columns, blocks for the caches and splits rows over the pool. The instruction-set files
- * (matmul_avx512.c, matmul_avx2.c, matmul_generic.c) only provide the register-blocked tile and
+ * (matmul_avx512.c, matmul_avx2.c, matmul_neon.c, matmul_generic.c) only provide the register-blocked tile and
  * the small-batch dot kernel below; everything else is shared. */
 #ifndef SL_MATMUL_KERNELS_H
 #define SL_MATMUL_KERNELS_H
@@ -15,7 +15,7 @@
 #define SL_MATMUL_DOT_MAX_ROWS 32
 
 typedef struct {
-    const char *name; /* "avx512", "avx2", "generic" (or "avx512-bf16", see below) */
+    const char *name; /* "avx512", "avx2", "neon", "generic" (or "avx512-bf16", see below) */
     int mr, nr;       /* tile: mr rows of A times nr columns of B */
     /* Values of k per 32-bit slot of A and B: 1 (fp32), or 2 for the bf16 set, whose slots hold
      * bf16 pairs (k = 2p in the low half, 2p + 1 in the high half); the driver then works in
@@ -44,6 +44,9 @@ typedef struct {
 } sl_matmul_kernels;
 
 extern const sl_matmul_kernels sl_matmul_kernels_generic;
+#if defined(__aarch64__)
+extern const sl_matmul_kernels sl_matmul_kernels_neon;
+#endif
 #if defined(__x86_64__) || defined(_M_X64)
 extern const sl_matmul_kernels sl_matmul_kernels_avx2;
 extern const sl_matmul_kernels sl_matmul_kernels_avx512;
@@ -61,7 +64,7 @@ void sl_bf16_rowpairs_to_slots(float *dst, size_t ld_dst, const float *src, size
 /* The kernels named name if this build and this CPU can run them, else NULL. */
 const sl_matmul_kernels *sl_matmul_kernels_named(const char *name);
 /* The kernels sl_matmul_forward/backward use now: chosen on first use from the CPU (best
- * available), unless the environment variable SEEDLING_KERNEL=generic|avx2|avx512 forces one. */
+ * available), unless the environment variable SEEDLING_KERNEL=generic|avx2|avx512|neon forces one. */
 const sl_matmul_kernels *sl_matmul_active_kernels(void);
 /* Force a kernel set (tests, benchmarks). Not thread safe against running matmuls. */
 sl_status sl_matmul_use_kernels(const char *name);

@@ -11,17 +11,15 @@
  * (model->params_memory, the trainer's adam_m/v) are refreshed by the backend's sync, which
  * sl_trainer_sync and the checkpoint writer call. Data sampling, the learning-rate schedule and the
  * step bookkeeping stay in trainer.c, so both devices see the same windows in the same order. */
-#define _GNU_SOURCE
 #include "core/error.h"
+#include "core/platform.h"
 #include "core/rng.h"
 #include "model/model.h"
 #include "train/train_backend.h"
 #include "../../../cuda/seedling_cuda.h"
 
-#include <dlfcn.h>
 #include <stddef.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,47 +59,46 @@ static cuda_api api;
 static int api_ready;               /* library loaded and a device present */
 static char api_problem[1024];      /* why not, otherwise */
 static char api_device[256];
-static pthread_once_t api_once = PTHREAD_ONCE_INIT;
+static sl_once api_once = SL_ONCE_INIT;
 
-static const char LIB_NAME[] = "libseedling_cuda.so";
+static char lib_name[64]; /* libseedling_cuda.so, seedling_cuda.dll, ... */
 
-static void *open_candidate(const char *path, char *tried, size_t tried_len) {
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+/* Try one path; a failure's message is appended to tried, and *all_missing cleared unless the
+ * file simply is not there. */
+static void *open_candidate(const char *path, char *tried, size_t tried_len, int *all_missing) {
+    char why[1024];
+    int missing = 0;
+    void *h = sl_library_open(path, &missing, why, sizeof why);
     if (!h) {
         size_t used = strlen(tried);
-        snprintf(tried + used, tried_len - used, "%s%s", used ? "; " : "", dlerror());
+        snprintf(tried + used, tried_len - used, "%s%s", used ? "; " : "", why);
+        if (!missing) *all_missing = 0;
     }
     return h;
 }
 
-static void *open_library(char *tried, size_t tried_len) {
+static void *open_library(char *tried, size_t tried_len, int *all_missing) {
     const char *env = getenv("SEEDLING_CUDA_LIB");
-    if (env && *env) return open_candidate(env, tried, tried_len);
-    Dl_info info;
-    if (dladdr((void *)&sl_cuda_backend_create, &info) && info.dli_fname) {
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%s", info.dli_fname);
-        char *slash = strrchr(dir, '/');
-        if (slash) {
-            *slash = '\0';
-            const char *subdirs[] = {"", "/cuda"};
-            for (int i = 0; i < 2; i++) {
-                char path[4200];
-                snprintf(path, sizeof path, "%s%s/%s", dir, subdirs[i], LIB_NAME);
-                void *h = open_candidate(path, tried, tried_len);
-                if (h) return h;
-            }
+    if (env && *env) return open_candidate(env, tried, tried_len, all_missing);
+    char dir[4096];
+    if (sl_module_dir((const void *)&sl_cuda_backend_create, dir, sizeof dir) == 0) {
+        const char *subdirs[] = {"", "/cuda"};
+        for (int i = 0; i < 2; i++) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s%s/%s", dir, subdirs[i], lib_name);
+            void *h = open_candidate(path, tried, tried_len, all_missing);
+            if (h) return h;
         }
     }
-    return open_candidate(LIB_NAME, tried, tried_len);
+    return open_candidate(lib_name, tried, tried_len, all_missing);
 }
 
 static int bind_symbols(void *h) {
 #define BIND(field, symbol)                                             \
     do {                                                                \
-        *(void **)&api.field = dlsym(h, symbol);                        \
+        *(void **)&api.field = sl_library_symbol(h, symbol);            \
         if (!api.field) {                                               \
-            snprintf(api_problem, sizeof api_problem, "%s lacks %s", LIB_NAME, symbol); \
+            snprintf(api_problem, sizeof api_problem, "%s lacks %s", lib_name, symbol); \
             return 0;                                                   \
         }                                                               \
     } while (0)
@@ -119,34 +116,23 @@ static int bind_symbols(void *h) {
     return 1;
 }
 
-/* Whether every "; "-separated loader message in `tried` says the file does not exist. */
-static int only_missing_files(const char *tried) {
-    static const char missing[] = "No such file or directory";
-    const size_t n = sizeof missing - 1;
-    for (const char *segment = tried;;) {
-        const char *end = strstr(segment, "; ");
-        size_t len = end ? (size_t)(end - segment) : strlen(segment);
-        if (len < n || strncmp(segment + len - n, missing, n) != 0) return 0;
-        if (!end) return 1;
-        segment = end + 2;
-    }
-}
-
 static void load_api(void) {
+    sl_library_file_name("seedling_cuda", lib_name, sizeof lib_name);
     char tried[2048] = "";
-    void *h = open_library(tried, sizeof tried);
+    int all_missing = 1;
+    void *h = open_library(tried, sizeof tried, &all_missing);
     if (!h) {
         /* Absent (the usual case on a machine built without nvcc) is said briefly; a library that is
          * there but will not load keeps the loader's words. */
-        if (only_missing_files(tried))
-            snprintf(api_problem, sizeof api_problem, "%s is not installed next to the engine", LIB_NAME);
+        if (all_missing)
+            snprintf(api_problem, sizeof api_problem, "%s is not installed next to the engine", lib_name);
         else
-            snprintf(api_problem, sizeof api_problem, "%s not loadable: %s", LIB_NAME, tried);
+            snprintf(api_problem, sizeof api_problem, "%s not loadable: %s", lib_name, tried);
         return;
     }
     if (!bind_symbols(h)) return; /* keep the handle: dlclose of a CUDA runtime is not worth the risk */
     if (api.abi_version() != SLC_ABI_VERSION) {
-        snprintf(api_problem, sizeof api_problem, "%s has ABI version %d, the engine needs %d", LIB_NAME,
+        snprintf(api_problem, sizeof api_problem, "%s has ABI version %d, the engine needs %d", lib_name,
                  api.abi_version(), SLC_ABI_VERSION);
         return;
     }
@@ -159,7 +145,7 @@ static void load_api(void) {
 }
 
 static int cuda_ready(void) {
-    pthread_once(&api_once, load_api);
+    sl_call_once(&api_once, load_api);
     return api_ready;
 }
 

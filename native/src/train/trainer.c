@@ -11,6 +11,7 @@
  * ops has a fixed order, so two runs with the same seed and thread count are bit-identical. */
 #include "train/dataset.h"
 #include "core/error.h"
+#include "core/platform.h"
 #include "matmul/matmul.h"
 #include "model/model.h"
 #include "core/profile.h"
@@ -20,7 +21,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void sl_train_options_default(sl_train_options *o) {
     if (!o) return;
@@ -192,9 +192,7 @@ static sl_status check_data(const sl_dataset *data, int T, const char *what) {
 /* Step                                                                                            */
 
 static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+    return sl_monotonic_ns() * 1e-9;
 }
 
 /* New options may ask for a larger batch than the backend's buffers hold: rebuild them around the
