@@ -7,7 +7,13 @@
  * shape runs on 1 and 2 threads, and the results must be bit-identical between them (sums run in
  * a fixed order whatever the split).
  *
- * Tolerance: both sides are fp32 but sum in different orders and the fused side uses the
+ * Where the CPU has AVX512-BF16, every shape runs again with the bf16 tiles: q, k, v, dout and each
+ * tile's probabilities and score gradients rounded to bf16 (8 significant bits, relative error
+ * 2^-9), sums in fp32. Errors then grow to ~1e-3..1e-2 of the largest value (the scores here reach
+ * ~10, so a 0.4% rounding of q or k moves a probability by a few percent); the bounds are 2e-2
+ * (forward) and 3e-2 (backward). A wrong index or mask still shows errors of order 1.
+ *
+ * Tolerance (fp32): both sides are fp32 but sum in different orders and the fused side uses the
  * polynomial exp, so they agree to a few ulp of the values' scale; measured worst errors are
  * ~1e-6 relative. The bound is 2e-5 of each tensor's largest magnitude: a wrong mask, a missed
  * tile or a wrong rescale shows errors of order 1e-2 to 1.
@@ -40,7 +46,18 @@ static double relative_error(const float *a, const float *b, size_t n) {
     return worst / largest;
 }
 
-static void check_shape(int B, int T, int C, int NH) {
+static int cpu_has_bf16(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+#else
+    return 0;
+#endif
+}
+
+/* One shape in one precision. Returns the worst error (to see the bf16 path differs from fp32). */
+static double check_shape_in(int B, int T, int C, int NH, int bf16) {
     size_t n_qkv = (size_t)B * T * 3 * C, n_out = (size_t)B * T * C;
     int hs = C / NH;
     float *qkv = random_array(n_qkv, 3.0f / sqrtf(sqrtf((float)hs))), *dout = random_array(n_out, 1.0f);
@@ -58,8 +75,8 @@ static void check_shape(int B, int T, int C, int NH) {
         /* Garbage first: the forward must write every output, the backward every gradient. */
         for (size_t i = 0; i < n_out; i++) out[run][i] = NAN;
         for (size_t i = 0; i < n_qkv; i++) dqkv[run][i] = NAN;
-        sl_attention_flash_forward(out[run], lse[run], qkv, B, T, C, NH);
-        sl_attention_flash_backward(dqkv[run], dout, qkv, out[run], lse[run], B, T, C, NH);
+        sl_attention_flash_forward(out[run], lse[run], qkv, B, T, C, NH, bf16);
+        sl_attention_flash_backward(dqkv[run], dout, qkv, out[run], lse[run], B, T, C, NH, bf16);
     }
 
     /* lse against the reference's probabilities: p[t][t] = e^(s_tt - lse) with s_tt = scale q.k. */
@@ -77,20 +94,41 @@ static void check_shape(int B, int T, int C, int NH) {
             }
 
     double e_out = relative_error(out[0], ref_out, n_out), e_dq = relative_error(dqkv[0], ref_dqkv, n_qkv);
-    printf("B=%d T=%-3d C=%-3d NH=%d (hs %2d): out %.1e  dqkv %.1e  lse->p %.1e\n", B, T, C, NH, hs, e_out, e_dq,
-           lse_err);
+    printf("%s B=%d T=%-3d C=%-3d NH=%d (hs %2d): out %.1e  dqkv %.1e  lse->p %.1e\n", bf16 ? "bf16" : "fp32", B, T,
+           C, NH, hs, e_out, e_dq, lse_err);
+    if (bf16) {
+        CHECK(e_out < 2e-2, "bf16 forward differs from the reference by %g (B=%d T=%d C=%d NH=%d)", e_out, B, T, C, NH);
+        CHECK(e_dq < 3e-2, "bf16 backward differs from the reference by %g (B=%d T=%d C=%d NH=%d)", e_dq, B, T, C, NH);
+        CHECK(lse_err < 2e-2, "bf16 lse gives probabilities off by %g (B=%d T=%d C=%d NH=%d)", lse_err, B, T, C, NH);
+    } else {
     CHECK(e_out < 2e-5, "forward differs from the reference by %g (B=%d T=%d C=%d NH=%d)", e_out, B, T, C, NH);
     CHECK(e_dq < 2e-5, "backward differs from the reference by %g (B=%d T=%d C=%d NH=%d)", e_dq, B, T, C, NH);
     CHECK(lse_err < 1e-5, "lse gives probabilities off by %g (B=%d T=%d C=%d NH=%d)", lse_err, B, T, C, NH);
+    }
     CHECK(memcmp(out[0], out[1], n_out * sizeof(float)) == 0, "forward differs between 1 and 2 threads (T=%d)", T);
     CHECK(memcmp(dqkv[0], dqkv[1], n_qkv * sizeof(float)) == 0, "backward differs between 1 and 2 threads (T=%d)", T);
 
     for (int run = 0; run < 2; run++) free(out[run]), free(lse[run]), free(dqkv[run]);
     free(qkv), free(dout), free(att), free(ref_out), free(ref_dqkv);
+    return e_out > e_dq ? e_out : e_dq;
+}
+
+static int has_bf16;
+static double bf16_worst_tiled = 0.0; /* over the tiled head sizes: must show bf16 rounding */
+
+static void check_shape(int B, int T, int C, int NH) {
+    check_shape_in(B, T, C, NH, 0);
+    if (has_bf16) {
+        double e = check_shape_in(B, T, C, NH, 1);
+        int hs = C / NH;
+        if ((hs == 16 || hs == 32 || hs == 64) && T > 1 && e > bf16_worst_tiled) bf16_worst_tiled = e;
+    }
 }
 
 int main(void) {
     sl_rng_seed(&rng, 15);
+    has_bf16 = cpu_has_bf16();
+    if (!has_bf16) printf("no AVX512-BF16 on this CPU: the bf16 tiles are not tested here\n");
     const int lengths[] = {1, 5, 31, 32, 33, 64, 100, 128};
     for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
         check_shape(2, lengths[i], 128, 2); /* hs 64 */
@@ -100,5 +138,7 @@ int main(void) {
     }
     check_shape(1, 512, 256, 4); /* the small preset's layer */
     check_shape(1, 300, 128, 2);
+    /* The bf16 tiles really ran (they round, so they cannot match the fp32 reference to 2e-5). */
+    if (has_bf16) CHECK(bf16_worst_tiled > 2e-5, "the bf16 path matched fp32 exactly (%g): did it run?", bf16_worst_tiled);
     return check_exit_code("test_attention_flash");
 }

@@ -31,6 +31,7 @@
  * Head sizes 16, 32 and 64 take the blocked path (compiled per instruction set through
  * SL_VECTORIZED: AVX-512, AVX2+FMA, baseline); any other falls back to the reference. */
 #include "model/ops.h"
+#include "model/attention_flash.h"
 #include "core/threadpool.h"
 #include "core/vectorize.h"
 
@@ -39,20 +40,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { BR = 32, BC = 32, GROUP = 4 }; /* query rows per tile, keys per tile, rows per micro-kernel */
+enum { BR = SL_FLASH_BR, BC = SL_FLASH_BC, GROUP = SL_FLASH_GROUP };
+typedef sl_flash_ctx flash_ctx;
+#define exp_row sl_flash_exp_row
+#define row_max sl_flash_row_max
 
 typedef float v16 __attribute__((vector_size(64), aligned(4), may_alias));
 #define load16(p) (*(const v16 *)(p))
 #define store16(p, v) (*(v16 *)(p) = (v))
 
-typedef struct {
-    float *out, *lse, *dqkv;
-    const float *qkv, *dout, *out_in, *lse_in;
-    int B, T, C, NH, hs, Tp, tiles; /* tiles: query tiles per head */
-    float *scratch;                 /* per thread: scratch_floats each */
-    size_t scratch_floats;
-    int *cached; /* forward, per thread: the (b, h) whose keys are in scratch, and how many */
-} flash_ctx;
 
 /* Row stride of a transposed head: T rounded up to whole key tiles plus 16 floats, so it is never a
  * multiple of 4 KiB and the hs rows a score tile reads do not all fall into the same L1 sets. */
@@ -107,31 +103,6 @@ static inline __attribute__((always_inline)) void accumulate_rows(float *const o
     }
     for (int r = 0; r < GROUP; r++)
         for (int c = 0; c < HS / 16; c++) store16(out[r] + 16 * c, acc[r][c]);
-}
-
-/* p[j] = e^(p[j] - shift) for j < valid, 0 for valid <= j < BC; returns the sum. Fixed-width
- * loops so the compiler vectorises them; the sum adds 16 partials in a fixed order. */
-static inline __attribute__((always_inline)) float exp_row(float *p, int valid, float shift) {
-    for (int j = 0; j < BC; j++) p[j] = j < valid ? sl_exp_approx(p[j] - shift) : 0.0f;
-    float partial[16];
-    for (int k = 0; k < 16; k++) partial[k] = p[k] + p[k + 16];
-    float sum = 0.0f;
-    for (int k = 0; k < 16; k++) sum += partial[k];
-    return sum;
-}
-
-/* Largest of p[0..valid) and `floor`. Over the whole tile with the masked keys replaced by
- * `floor`, in 16 lanes, so it vectorises (a max into one scalar would not, without fast-math). */
-static inline __attribute__((always_inline)) float row_max(const float *p, int valid, float floor) {
-    float partial[16];
-    for (int k = 0; k < 16; k++) {
-        float a = k < valid ? p[k] : floor, b = k + 16 < valid ? p[k + 16] : floor;
-        a = a > b ? a : b;
-        partial[k] = a > floor ? a : floor;
-    }
-    float m = floor;
-    for (int k = 0; k < 16; k++) m = partial[k] > m ? partial[k] : m;
-    return m;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -258,6 +229,20 @@ static inline __attribute__((always_inline)) void backward_head(const flash_ctx 
 /* ---------------------------------------------------------------------------------------------- */
 /* Dispatch                                                                                        */
 
+/* Whether the bf16 tiles can run here (AVX512-BF16; x86-64 only, where attention_flash_avx512.c is
+ * built). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SL_FLASH_HAS_BF16 1
+static int cpu_has_bf16(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+}
+#else
+#define SL_FLASH_HAS_BF16 0
+static int cpu_has_bf16(void) { return 0; }
+#endif
+
 #define DISPATCH_HEAD_SIZE(call_with_hs) \
     switch (c->hs) {                     \
     case 16: call_with_hs(16); break;    \
@@ -271,6 +256,12 @@ static void forward_tiles(void *ctx, int begin, int end, int thread) {
     float *scratch = c->scratch + (size_t)thread * c->scratch_floats;
     int *cached = c->cached + 2 * thread;
     for (int task = begin; task < end; task++) {
+#if SL_FLASH_HAS_BF16
+        if (c->bf16) {
+            sl_flash_forward_tile_bf16(c, task, scratch, cached);
+            continue;
+        }
+#endif
 #define FORWARD(hs) forward_tile(c, task, scratch, cached, hs)
         DISPATCH_HEAD_SIZE(FORWARD)
 #undef FORWARD
@@ -282,6 +273,12 @@ static void backward_heads(void *ctx, int begin, int end, int thread) {
     const flash_ctx *c = ctx;
     float *scratch = c->scratch + (size_t)thread * c->scratch_floats;
     for (int bh = begin; bh < end; bh++) {
+#if SL_FLASH_HAS_BF16
+        if (c->bf16) {
+            sl_flash_backward_head_bf16(c, bh, scratch);
+            continue;
+        }
+#endif
 #define BACKWARD(hs) backward_head(c, bh, scratch, hs)
         DISPATCH_HEAD_SIZE(BACKWARD)
 #undef BACKWARD
@@ -296,7 +293,9 @@ static int alloc_scratch(flash_ctx *c, int backward) {
     c->Tp = padded_length(c->T);
     c->tiles = (c->T + BR - 1) / BR;
     if (c->hs != 16 && c->hs != 32 && c->hs != 64) return 0;
-    c->scratch_floats = (size_t)(backward ? 2 : 1) * c->hs * c->Tp + 2 * BR * BC + 2 * BR + (1 + GROUP) * c->hs + 16;
+    /* enough for either path's layout (the bf16 backward's is the largest: 3.5 hs Tp + 3.5 BR BC + ...) */
+    c->scratch_floats = (size_t)4 * c->hs * c->Tp + 4 * BR * BC + BR * c->hs + 4 * BR + (2 + GROUP) * c->hs + 64;
+    (void)backward;
     int threads = sl_pool_threads();
     c->scratch = malloc(sizeof(float) * c->scratch_floats * (size_t)threads);
     c->cached = malloc(sizeof(int) * 2 * (size_t)threads);
@@ -314,8 +313,9 @@ static void reference_forward(float *out, float *lse, const float *qkv, int B, i
 static void reference_backward(float *dqkv, const float *dout, const float *qkv, const float *lse,
                                int B, int T, int C, int NH);
 
-void sl_attention_flash_forward(float *out, float *lse, const float *qkv, int B, int T, int C, int NH) {
-    flash_ctx c = {.out = out, .lse = lse, .qkv = qkv, .B = B, .T = T, .C = C, .NH = NH};
+void sl_attention_flash_forward(float *out, float *lse, const float *qkv, int B, int T, int C, int NH, int bf16) {
+    flash_ctx c = {.out = out, .lse = lse, .qkv = qkv, .B = B, .T = T, .C = C, .NH = NH,
+                   .bf16 = bf16 && cpu_has_bf16()};
     if (!alloc_scratch(&c, 0)) {
         reference_forward(out, lse, qkv, B, T, C, NH);
         return;
@@ -326,9 +326,9 @@ void sl_attention_flash_forward(float *out, float *lse, const float *qkv, int B,
 }
 
 void sl_attention_flash_backward(float *dqkv, const float *dout, const float *qkv, const float *out,
-                                 const float *lse, int B, int T, int C, int NH) {
+                                 const float *lse, int B, int T, int C, int NH, int bf16) {
     flash_ctx c = {.dqkv = dqkv, .dout = dout, .qkv = qkv, .out_in = out, .lse_in = lse,
-                   .B = B, .T = T, .C = C, .NH = NH};
+                   .B = B, .T = T, .C = C, .NH = NH, .bf16 = bf16 && cpu_has_bf16()};
     if (!alloc_scratch(&c, 1)) {
         reference_backward(dqkv, dout, qkv, lse, B, T, C, NH);
         return;

@@ -281,7 +281,7 @@ static sl_status forward(sl_model *model, const int32_t *inputs, const int32_t *
 
         PROFILED(SL_PROF_LAYERNORM, sl_layernorm_forward(ln1, ln1_mean, ln1_rstd, residual, p->ln1w + lC, p->ln1b + lC, N, C));
         PROFILED(SL_PROF_MATMUL_FWD, sl_matmul_train_forward(qkv, ln1, p->qkvw + lC * 3 * C, bf16_of(w16, l, QKVW), p->qkvb + 3 * lC, N, C, 3 * C));
-        PROFILED(SL_PROF_ATTENTION_FWD, sl_attention_flash_forward(atty, lse, qkv, B, T, C, NH));
+        PROFILED(SL_PROF_ATTENTION_FWD, sl_attention_flash_forward(atty, lse, qkv, B, T, C, NH, w16 != NULL));
         PROFILED(SL_PROF_MATMUL_FWD, sl_matmul_train_forward(a->branch, atty, p->attprojw + lC * C, bf16_of(w16, l, ATTPROJW), p->attprojb + lC, N, C, C));
         PROFILED(SL_PROF_RESIDUAL, sl_residual_forward(residual2, residual, a->branch, (int)NC));
         PROFILED(SL_PROF_LAYERNORM, sl_layernorm_forward(ln2, ln2_mean, ln2_rstd, residual2, p->ln2w + lC, p->ln2b + lC, N, C));
@@ -403,7 +403,7 @@ static sl_status backward(sl_model *model, int set_grads) {
 
         /* Attention branch: dresidual is now d(residual2) = d(attproj output). */
         PROFILED(SL_PROF_MATMUL_BWD, sl_matmul_train_backward(datty, g->attprojw + lC * C, g->attprojb + lC, a->dresidual, atty, p->attprojw + lC * C, bf16_of(w16, l, ATTPROJW), set, N, C, C));
-        PROFILED(SL_PROF_ATTENTION_BWD, sl_attention_flash_backward(dqkv, datty, qkv, atty, lse, B, T, C, NH)); /* writes all of dqkv */
+        PROFILED(SL_PROF_ATTENTION_BWD, sl_attention_flash_backward(dqkv, datty, qkv, atty, lse, B, T, C, NH, w16 != NULL)); /* writes all of dqkv */
         PROFILED(SL_PROF_MATMUL_BWD, sl_matmul_train_backward(dln, g->qkvw + lC * 3 * C, g->qkvb + 3 * lC, dqkv, ln1, p->qkvw + lC * 3 * C, bf16_of(w16, l, QKVW), set, N, C, 3 * C));
         PROFILED(SL_PROF_LAYERNORM, sl_layernorm_backward(a->dresidual, g->ln1w + lC, g->ln1b + lC, dln, residual, p->ln1w + lC, ln1_mean, ln1_rstd, N, C));
     }
