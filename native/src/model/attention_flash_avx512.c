@@ -105,6 +105,27 @@ INLINE void accumulate_rows(float *const out[GROUP], const uint32_t *w, size_t w
         for (int c = 0; c < HS / 16; c++) _mm512_storeu_ps(out[r] + 16 * c, acc[r][c]);
 }
 
+/* e^x for 16 lanes, the same approximation as sl_exp_approx (vectorize.h; about 2 ulp): n = round
+ * (x / ln 2), r = x - n ln 2 in two parts, a degree-6 polynomial, times 2^n (vscalefps). The clamps
+ * take their constant first so a NaN passes through (max/min return the second operand on NaN). */
+INLINE __m512 exp16(__m512 x) {
+    x = _mm512_min_ps(_mm512_set1_ps(88.0f), _mm512_max_ps(_mm512_set1_ps(-87.0f), x));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187e-06f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 720.0f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+/* How far a score may pass the running max before the forward rescales (natural log units). */
+#define RESCALE_SLACK 8.0f
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Forward: one query tile (see attention_flash.c's forward_tile, which this follows step by step). */
 
@@ -117,7 +138,7 @@ INLINE void forward_tile(const sl_flash_ctx *c, int task, float *scratch, int *c
     const float *q_base = c->qkv + (size_t)b * T * C3 + h * HS, *k_base = q_base + C, *v_base = q_base + 2 * C;
     uint32_t *kd = (uint32_t *)scratch, *vk = kd + (size_t)HS / 2 * Tp, *qb = vk + (size_t)Tp / 2 * HS;
     uint32_t *pj = qb + (size_t)BR * HS / 2;
-    float *s = (float *)(pj + BR * BC / 2), *m = s + BR * BC, *l = m + BR, *zero = l + BR, *sink = zero + HS;
+    float *s = (float *)(pj + BR * BC / 2), *m = s + BR * BC, *l = m + BR, *zero = l + 16 * BR, *sink = zero + HS;
 
     memset(zero, 0, sizeof(float) * HS);
     if (cached[0] != bh) { /* the whole head's keys and values, once per head a thread meets */
@@ -134,32 +155,51 @@ INLINE void forward_tile(const sl_flash_ctx *c, int task, float *scratch, int *c
         o[r] = r < rows ? c->out + ((size_t)b * T + t0 + r) * C + h * HS : sink;
         memset(o[r], 0, sizeof(float) * HS);
         m[r] = -INFINITY;
-        l[r] = 0.0f;
+        l[r * 16] = 0.0f; /* l: 16 partial sums per row, added up once at the end */
+        for (int k = 1; k < 16; k++) l[r * 16 + k] = 0.0f;
     }
 
+    const __m512 minus_inf = _mm512_set1_ps(-INFINITY);
     for (int k0 = 0; k0 < keys; k0 += BC) {
         int nk = keys - k0 < BC ? keys - k0 : BC;
         for (int r = 0; r < BR; r += GROUP) score_tile(s + r * BC, q + r, kd + k0, Tp, scale, HS);
         for (int r = 0; r < BR; r++) {
             int valid = t0 + r - k0 + 1;
             valid = valid < nk ? valid : nk;
-            float *sr = s + r * BC;
-            float mx = sl_flash_row_max(sr, valid, m[r]);
-            float corr = sl_exp_approx(m[r] - mx);
-            l[r] = l[r] * corr + sl_flash_exp_row(sr, valid, mx);
-            m[r] = mx;
-            if (corr != 1.0f)
-                for (int d = 0; d < HS; d++) o[r][d] *= corr;
-            natural_row(pj + r * BC / 2, sr, BC);
+            __mmask16 lo = valid >= 16 ? 0xFFFF : (__mmask16)((1u << valid) - 1);
+            __mmask16 hi = valid >= 32 ? 0xFFFF : valid > 16 ? (__mmask16)((1u << (valid - 16)) - 1) : 0;
+            __m512 s0 = _mm512_mask_mov_ps(minus_inf, lo, _mm512_loadu_ps(s + r * BC));
+            __m512 s1 = _mm512_mask_mov_ps(minus_inf, hi, _mm512_loadu_ps(s + r * BC + 16));
+            __m512 top = _mm512_max_ps(s0, s1);
+            __m512 l16 = _mm512_loadu_ps(l + r * 16);
+            /* Lazy rescaling: the running max m only moves when a score passes it by more than
+             * RESCALE_SLACK, so most tiles skip the max reduction and the rescale of out and l;
+             * probabilities are then e^(s - m) <= e^RESCALE_SLACK, far inside fp32 and bf16 range.
+             * The result is the same softmax: m cancels in out / l and lse = m + log l. */
+            if (_mm512_cmp_ps_mask(top, _mm512_set1_ps(m[r] + RESCALE_SLACK), _CMP_GT_OQ)) {
+                float mx = _mm512_reduce_max_ps(top);
+                float corr = sl_exp_approx(m[r] - mx);
+                __m512 cv = _mm512_set1_ps(corr);
+                l16 = _mm512_mul_ps(l16, cv);
+                for (int d = 0; d < HS; d += 16) _mm512_storeu_ps(o[r] + d, _mm512_mul_ps(_mm512_loadu_ps(o[r] + d), cv));
+                m[r] = mx;
+            }
+            __m512 mv = _mm512_set1_ps(m[r]);
+            __m512 p0 = _mm512_maskz_mov_ps(lo, exp16(_mm512_sub_ps(s0, mv)));
+            __m512 p1 = _mm512_maskz_mov_ps(hi, exp16(_mm512_sub_ps(s1, mv)));
+            _mm512_storeu_ps(l + r * 16, _mm512_add_ps(l16, _mm512_add_ps(p0, p1)));
+            _mm256_storeu_si256((__m256i *)(pj + r * BC / 2), (__m256i)_mm512_cvtneps_pbh(p0));
+            _mm256_storeu_si256((__m256i *)(pj + r * BC / 2 + 8), (__m256i)_mm512_cvtneps_pbh(p1));
         }
         /* key pairs from k0 (even); an odd nk's last pair has p = 0 and a zero row past T */
         for (int r = 0; r < BR; r += GROUP)
             accumulate_rows(o + r, pj + r * BC / 2, BC / 2, 1, vk + (size_t)k0 / 2 * HS, HS, (nk + 1) / 2, HS);
     }
     for (int r = 0; r < rows; r++) {
-        float inv = 1.0f / l[r];
-        for (int d = 0; d < HS; d++) o[r][d] *= inv;
-        c->lse[(size_t)bh * T + t0 + r] = m[r] + logf(l[r]);
+        float sum = _mm512_reduce_add_ps(_mm512_loadu_ps(l + r * 16));
+        __m512 inv = _mm512_set1_ps(1.0f / sum);
+        for (int d = 0; d < HS; d += 16) _mm512_storeu_ps(o[r] + d, _mm512_mul_ps(_mm512_loadu_ps(o[r] + d), inv));
+        c->lse[(size_t)bh * T + t0 + r] = m[r] + logf(sum);
     }
 }
 
