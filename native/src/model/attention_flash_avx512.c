@@ -31,11 +31,13 @@ INLINE void natural_row(uint32_t *dst, const float *src, int n) {
         _mm256_storeu_si256((__m256i *)(dst + i / 2), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(src + i)));
 }
 
+/* 16-bit lane order that interleaves the low and high halves of a vector: (0, 16, 1, 17, ...). */
+static const uint16_t pair_order[32] = {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23,
+                                        8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+
 /* dst[i] = (a[i], b[i]) for i < n (a multiple of 16): two rows interleaved into pair slots. */
 INLINE void pair_rows(uint32_t *dst, const float *a, const float *b, int n) {
-    static const uint16_t order[32] = {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23,
-                                       8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
-    const __m512i idx = _mm512_loadu_si512(order);
+    const __m512i idx = _mm512_loadu_si512(pair_order);
     for (int i = 0; i < n; i += 16) {
         /* a's 16 values in the low half, b's in the high half, then interleaved */
         __m512i ab = (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(b + i), _mm512_loadu_ps(a + i));
@@ -218,6 +220,8 @@ INLINE void backward_head(const sl_flash_ctx *c, int bh, float *scratch, const i
              *qr = gb + head, *gr = qr + head, *dsj = gr + head, *pr = dsj + BR * BC / 2, *dsr = pr + BR * BC / 2;
     float *p = (float *)(dsr + BR * BC / 2), *ds = p + BR * BC, *D = ds + BR * BC, *zero = D + BR, *sink = zero + HS;
 
+    const __m512 vscale = _mm512_set1_ps(scale);
+    const __m512i interleave = _mm512_loadu_si512(pair_order);
     memset(zero, 0, sizeof(float) * HS);
     transpose_pairs(kd, k_base, C3, T, Tp, HS);
     transpose_pairs(vd, v_base, C3, T, Tp, HS);
@@ -249,17 +253,31 @@ INLINE void backward_head(const sl_flash_ctx *c, int bh, float *scratch, const i
                 score_tile(p + r * BC, q + r, kd + k0, Tp, scale, HS);
                 score_tile(ds + r * BC, g + r, vd + k0, Tp, 1.0f, HS);
             }
-            for (int r = 0; r < BR; r++) {
-                int valid = r < rows ? t0 + r - k0 + 1 : 0; /* padding rows: p = ds = 0, for the row pairs */
-                valid = valid < nk ? valid : nk;
-                float *prow = p + r * BC, *dr = ds + r * BC, lr = r < rows ? lse[t0 + r] : 0.0f;
-                sl_flash_exp_row(prow, valid, lr);
-                for (int j = 0; j < BC; j++) dr[j] = prow[j] * (dr[j] - D[r]) * scale;
-                natural_row(dsj + r * BC / 2, dr, BC);
-            }
-            for (int mr = 0; mr < BR / 2; mr++) {
-                pair_rows(pr + mr * BC, p + 2 * mr * BC, p + (2 * mr + 1) * BC, BC);
-                pair_rows(dsr + mr * BC, ds + 2 * mr * BC, ds + (2 * mr + 1) * BC, BC);
+            /* p = e^(s - lse) (0 past the diagonal and on padding rows), ds = p (dp - D) scale, both
+             * rounded to bf16 straight from registers: ds rows in order (for dq), p and ds rows
+             * interleaved in pairs (for dv and dk). */
+            for (int r = 0; r < BR; r += 2) {
+                __m512 pv[2][2], dv_[2][2];
+                for (int i = 0; i < 2; i++) {
+                    int row = r + i, valid = row < rows ? t0 + row - k0 + 1 : 0;
+                    valid = valid < nk ? valid : nk;
+                    __mmask16 lo = valid >= 16 ? 0xFFFF : (__mmask16)((1u << valid) - 1);
+                    __mmask16 hi = valid >= 32 ? 0xFFFF : valid > 16 ? (__mmask16)((1u << (valid - 16)) - 1) : 0;
+                    __m512 lv = _mm512_set1_ps(row < rows ? lse[t0 + row] : 0.0f), Dv = _mm512_set1_ps(D[row]);
+                    pv[i][0] = _mm512_maskz_mov_ps(lo, exp16(_mm512_sub_ps(_mm512_loadu_ps(p + row * BC), lv)));
+                    pv[i][1] = _mm512_maskz_mov_ps(hi, exp16(_mm512_sub_ps(_mm512_loadu_ps(p + row * BC + 16), lv)));
+                    for (int half = 0; half < 2; half++) {
+                        __m512 dp = _mm512_loadu_ps(ds + row * BC + 16 * half);
+                        dv_[i][half] = _mm512_mul_ps(_mm512_mul_ps(pv[i][half], _mm512_sub_ps(dp, Dv)), vscale);
+                        _mm256_storeu_si256((__m256i *)(dsj + row * BC / 2 + 8 * half), (__m256i)_mm512_cvtneps_pbh(dv_[i][half]));
+                    }
+                }
+                for (int half = 0; half < 2; half++) {
+                    __m512i pp = (__m512i)_mm512_cvtne2ps_pbh(pv[1][half], pv[0][half]);
+                    __m512i dd = (__m512i)_mm512_cvtne2ps_pbh(dv_[1][half], dv_[0][half]);
+                    _mm512_storeu_si512(pr + r / 2 * BC + 16 * half, _mm512_permutexvar_epi16(interleave, pp));
+                    _mm512_storeu_si512(dsr + r / 2 * BC + 16 * half, _mm512_permutexvar_epi16(interleave, dd));
+                }
             }
             for (int r = 0; r < BR; r += GROUP)
                 accumulate_rows(dq + r, dsj + r * BC / 2, BC / 2, 1, kk + (size_t)k0 / 2 * HS, HS, (nk + 1) / 2, HS);
