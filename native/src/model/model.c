@@ -24,7 +24,7 @@
 struct sl_activations {
     int B, T;             /* of the last forward */
     int layers_kept;      /* L (training) or 1 (loss only) */
-    size_t cap_bt, cap_btt; /* allocated for B*T rows and B*T*T attention entries */
+    size_t cap_bt;   /* allocated for B*T rows */
     int backward_ready;   /* the last forward had targets and was not yet back-propagated */
     float *memory, *grad_memory;
 
@@ -33,7 +33,7 @@ struct sl_activations {
     float *ln1, *ln1_mean, *ln1_rstd; /* [Lk, BT, C], [Lk, BT] x2 */
     float *qkv;      /* [Lk, BT, 3C] */
     float *atty;     /* [Lk, BT, C] attention output before the projection */
-    float *att;      /* [Lk, B, NH, T, T] */
+    float *lse;      /* [Lk, B, NH, T]: each attention row's log-sum-exp (the fused backward recomputes p) */
     float *residual2; /* [Lk, BT, C] after the attention branch */
     float *ln2, *ln2_mean, *ln2_rstd;
     float *fch, *fch_gelu; /* [Lk, BT, 4C] */
@@ -166,11 +166,10 @@ static int carve(float **memory, buffer_spec *specs, int n, const char *what) {
 /* Make model->acts big enough for a forward of (B, T) keeping `layers` layers. */
 static sl_status ensure_activations(sl_model *model, int B, int T, int layers) {
     sl_activations *a = model->acts;
-    size_t bt = (size_t)B * T, btt = bt * T;
-    if (a && a->cap_bt >= bt && a->cap_btt >= btt && a->layers_kept >= layers) return SL_OK;
+    size_t bt = (size_t)B * T;
+    if (a && a->cap_bt >= bt && a->layers_kept >= layers) return SL_OK;
     if (a) { /* grow to cover both the old and the new shape */
         if (a->cap_bt > bt) bt = a->cap_bt;
-        if (a->cap_btt > btt) btt = a->cap_btt;
         if (a->layers_kept > layers) layers = a->layers_kept;
         activations_free(a);
         model->acts = NULL;
@@ -182,7 +181,7 @@ static sl_status ensure_activations(sl_model *model, int B, int T, int layers) {
     buffer_spec specs[] = {
         {&a->encoded, bt * C},      {&a->ln1, Lk * bt * C},       {&a->ln1_mean, Lk * bt},
         {&a->ln1_rstd, Lk * bt},    {&a->qkv, Lk * bt * 3 * C},   {&a->atty, Lk * bt * C},
-        {&a->att, Lk * NH * btt},   {&a->residual2, Lk * bt * C}, {&a->ln2, Lk * bt * C},
+        {&a->lse, Lk * NH * bt},   {&a->residual2, Lk * bt * C}, {&a->ln2, Lk * bt * C},
         {&a->ln2_mean, Lk * bt},    {&a->ln2_rstd, Lk * bt},      {&a->fch, Lk * bt * 4 * C},
         {&a->fch_gelu, Lk * bt * 4 * C}, {&a->residual3, Lk * bt * C}, {&a->lnf, bt * C},
         {&a->lnf_mean, bt},         {&a->lnf_rstd, bt},           {&a->logits, bt * V},
@@ -194,7 +193,6 @@ static sl_status ensure_activations(sl_model *model, int B, int T, int layers) {
         return SL_ERR_OUT_OF_MEMORY;
     }
     a->cap_bt = bt;
-    a->cap_btt = btt;
     a->layers_kept = layers;
     model->acts = a;
     return SL_OK;
@@ -274,7 +272,7 @@ static sl_status forward(sl_model *model, const int32_t *inputs, const int32_t *
         size_t NC = (size_t)N * C;
         float *ln1 = a->ln1 + o * NC, *ln1_mean = a->ln1_mean + o * N, *ln1_rstd = a->ln1_rstd + o * N;
         float *qkv = a->qkv + o * 3 * NC, *atty = a->atty + o * NC;
-        float *att = a->att + o * (size_t)NH * N * T;
+        float *lse = a->lse + o * (size_t)NH * N;
         float *residual2 = a->residual2 + o * NC;
         float *ln2 = a->ln2 + o * NC, *ln2_mean = a->ln2_mean + o * N, *ln2_rstd = a->ln2_rstd + o * N;
         float *fch = a->fch + o * 4 * NC, *fch_gelu = a->fch_gelu + o * 4 * NC;
@@ -283,7 +281,7 @@ static sl_status forward(sl_model *model, const int32_t *inputs, const int32_t *
 
         PROFILED(SL_PROF_LAYERNORM, sl_layernorm_forward(ln1, ln1_mean, ln1_rstd, residual, p->ln1w + lC, p->ln1b + lC, N, C));
         PROFILED(SL_PROF_MATMUL_FWD, sl_matmul_train_forward(qkv, ln1, p->qkvw + lC * 3 * C, bf16_of(w16, l, QKVW), p->qkvb + 3 * lC, N, C, 3 * C));
-        PROFILED(SL_PROF_ATTENTION_FWD, sl_attention_forward(atty, att, qkv, B, T, C, NH));
+        PROFILED(SL_PROF_ATTENTION_FWD, sl_attention_flash_forward(atty, lse, qkv, B, T, C, NH, w16 != NULL));
         PROFILED(SL_PROF_MATMUL_FWD, sl_matmul_train_forward(a->branch, atty, p->attprojw + lC * C, bf16_of(w16, l, ATTPROJW), p->attprojb + lC, N, C, C));
         PROFILED(SL_PROF_RESIDUAL, sl_residual_forward(residual2, residual, a->branch, (int)NC));
         PROFILED(SL_PROF_LAYERNORM, sl_layernorm_forward(ln2, ln2_mean, ln2_rstd, residual2, p->ln2w + lC, p->ln2b + lC, N, C));
@@ -390,7 +388,7 @@ static sl_status backward(sl_model *model, int set_grads) {
         const float *residual = l == 0 ? a->encoded : a->residual3 + (size_t)(l - 1) * NC;
         const float *ln1 = a->ln1 + l * NC, *ln1_mean = a->ln1_mean + (size_t)l * N, *ln1_rstd = a->ln1_rstd + (size_t)l * N;
         const float *qkv = a->qkv + l * 3 * NC, *atty = a->atty + l * NC;
-        const float *att = a->att + (size_t)l * NH * N * T;
+        const float *lse = a->lse + (size_t)l * NH * N;
         const float *residual2 = a->residual2 + l * NC;
         const float *ln2 = a->ln2 + l * NC, *ln2_mean = a->ln2_mean + (size_t)l * N, *ln2_rstd = a->ln2_rstd + (size_t)l * N;
         const float *fch = a->fch + l * 4 * NC, *fch_gelu = a->fch_gelu + l * 4 * NC;
@@ -405,8 +403,7 @@ static sl_status backward(sl_model *model, int set_grads) {
 
         /* Attention branch: dresidual is now d(residual2) = d(attproj output). */
         PROFILED(SL_PROF_MATMUL_BWD, sl_matmul_train_backward(datty, g->attprojw + lC * C, g->attprojb + lC, a->dresidual, atty, p->attprojw + lC * C, bf16_of(w16, l, ATTPROJW), set, N, C, C));
-        memset(dqkv, 0, sizeof(float) * 3 * NC); /* the attention backward adds into it */
-        PROFILED(SL_PROF_ATTENTION_BWD, sl_attention_backward(dqkv, datty, qkv, att, B, T, C, NH));
+        PROFILED(SL_PROF_ATTENTION_BWD, sl_attention_flash_backward(dqkv, datty, qkv, atty, lse, B, T, C, NH, w16 != NULL)); /* writes all of dqkv */
         PROFILED(SL_PROF_MATMUL_BWD, sl_matmul_train_backward(dln, g->qkvw + lC * 3 * C, g->qkvb + 3 * lC, dqkv, ln1, p->qkvw + lC * 3 * C, bf16_of(w16, l, QKVW), set, N, C, 3 * C));
         PROFILED(SL_PROF_LAYERNORM, sl_layernorm_backward(a->dresidual, g->ln1w + lC, g->ln1b + lC, dln, residual, p->ln1w + lC, ln1_mean, ln1_rstd, N, C));
     }

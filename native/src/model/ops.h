@@ -36,6 +36,15 @@ void sl_attention_forward(float *out, float *att, const float *qkv, int B, int T
 void sl_attention_backward(float *dqkv, const float *dout, const float *qkv, const float *att,
                            int B, int T, int C, int NH);
 
+/* The same attention fused flash-style (attention_flash.c): no T x T matrix; the forward keeps
+ * only each row's log-sum-exp of the scaled scores, lse [B, NH, T], and the backward recomputes
+ * the probabilities from qkv and lse. Unlike the other backwards it WRITES dqkv (every element:
+ * no zeroed buffer needed). `out` is the forward's output. bf16 != 0: products in bf16 with fp32
+ * sums where the CPU has AVX512-BF16 (fp32 elsewhere); the backward must be given the forward's. */
+void sl_attention_flash_forward(float *out, float *lse, const float *qkv, int B, int T, int C, int NH, int bf16);
+void sl_attention_flash_backward(float *dqkv, const float *dout, const float *qkv, const float *out,
+                                 const float *lse, int B, int T, int C, int NH, int bf16);
+
 /* Fused softmax + cross-entropy over V logits per row. Returns the mean loss over N rows and
  * OVERWRITES logits with d(mean loss)/d(logits) (so no probability buffer is kept). */
 float sl_softmax_cross_entropy(float *logits, const int32_t *targets, int N, int V);
