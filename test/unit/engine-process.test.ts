@@ -6,12 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { EngineClient } from '../../src/shared/engineClient';
 import type { TrainParams, TrainResult } from '../../src/shared/protocol';
+import { sampleFiles as sampleWorkspaceFiles } from './sampleWorkspace';
 
 const root = path.resolve(__dirname, '..', '..');
 const enginePath = path.join(root, 'dist', 'engineProcess.js');
@@ -19,18 +20,7 @@ const cliPath = path.join(root, 'dist', 'cli.js');
 const built = existsSync(enginePath) && existsSync(path.join(root, 'dist', 'seedling.node')) && existsSync(cliPath);
 const skip = built ? false : 'skipped: dist/engineProcess.js, dist/cli.js or dist/seedling.node missing (run npm run build)';
 
-function sampleFiles(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const p = path.join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(js|py)$/.test(name)) out.push(p);
-    }
-  };
-  walk(path.join(root, 'test', 'fixtures', 'sample-workspace'));
-  return out;
-}
+const sampleFiles = () => sampleWorkspaceFiles(root);
 
 const work = mkdtempSync(path.join(tmpdir(), 'seedling-engine-test-'));
 const checkpoint = path.join(work, 'tiny.seedling');

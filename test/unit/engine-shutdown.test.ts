@@ -7,28 +7,18 @@
  */
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { sampleFiles as sampleWorkspaceFiles } from './sampleWorkspace';
 
 const root = path.resolve(__dirname, '..', '..');
 const enginePath = path.join(root, 'dist', 'engineProcess.js');
 const built = existsSync(enginePath) && existsSync(path.join(root, 'dist', 'seedling.node'));
 const skip = built ? false : 'skipped: dist/engineProcess.js or dist/seedling.node missing (run npm run build)';
 
-function sampleFiles(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const p = path.join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(js|py)$/.test(name)) out.push(p);
-    }
-  };
-  walk(path.join(root, 'test', 'fixtures', 'sample-workspace'));
-  return out;
-}
+const sampleFiles = () => sampleWorkspaceFiles(root);
 
 test('shutdown during a long native step: the engine exits by its hard-exit timer, not after the step', { skip, timeout: 120_000 }, async () => {
   const work = mkdtempSync(path.join(tmpdir(), 'seedling-shutdown-'));
